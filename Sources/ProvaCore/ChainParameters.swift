@@ -1,0 +1,96 @@
+/// Every protocol constant, fixed at genesis (DESIGN §6 table and §4–§7 defaults).
+public struct ChainParameters: Codable, Sendable, Hashable {
+    public var prices: PriceSchedule
+    /// Split of a paid fee, in basis points; the treasury also receives rounding remainders.
+    public var proverShareBasisPoints: Int64
+    public var verifierShareBasisPoints: Int64
+    public var treasuryShareBasisPoints: Int64
+    /// Optional network subsidy paid to each successful prover from the treasury (while it has funds).
+    public var proverSubsidy: MicroCredits
+
+    public var minBlockIntervalMilliseconds: Milliseconds
+    public var maxBlockIntervalMilliseconds: Milliseconds
+    public var maxBlockTransactions: Int
+
+    public var acceptWindowMilliseconds: Milliseconds
+    /// Added to the time limit for uploading outputs and submitting the result.
+    public var uploadGraceMilliseconds: Milliseconds
+    /// Added to the verifier's time limit for fetching, running and voting.
+    public var voteGraceMilliseconds: Milliseconds
+    /// Prover attempts per slot after acceptance: 2 means one fallback.
+    public var maxAttempts: Int
+    /// Missing verifiers replaced per attempt before the vote is decided with the votes in hand.
+    public var maxVerifierReplacements: Int
+    /// A slot that finds no prover for this long fails and is refunded in full.
+    public var maxPendingMilliseconds: Milliseconds
+    public var programStrikeLimit: Int
+    public var workerStrikeLimit: Int
+    public var jailMilliseconds: Milliseconds
+    public var minWorkerStake: MicroCredits
+    /// Slash of a failed or lying prover, in basis points of the slot fee (funds the requester's refund).
+    public var slashBasisPoints: Int64
+    /// Refund to the requester when a fallback succeeds, in basis points of the slot fee.
+    public var fallbackRefundBasisPoints: Int64
+    public var exitDelayMilliseconds: Milliseconds
+    /// Chance per block, in parts per million, that an idle active worker receives a capacity test.
+    public var idleTestPartsPerMillion: Int64
+    public var capacityTestTimeLimitSeconds: Seconds
+    /// Fees an account may pay from the free tier per period (0 disables the free tier).
+    public var freeTierAllowance: MicroCredits
+    public var freeTierPeriodMilliseconds: Milliseconds
+
+    public init(prices: PriceSchedule = .genesis, proverShareBasisPoints: Int64 = 8_500, verifierShareBasisPoints: Int64 = 1_000,
+                treasuryShareBasisPoints: Int64 = 500, proverSubsidy: MicroCredits = 0, minBlockIntervalMilliseconds: Milliseconds = 100,
+                maxBlockIntervalMilliseconds: Milliseconds = 1_000, maxBlockTransactions: Int = 20_000,
+                acceptWindowMilliseconds: Milliseconds = 3_000, uploadGraceMilliseconds: Milliseconds = 30_000,
+                voteGraceMilliseconds: Milliseconds = 30_000, maxAttempts: Int = 2, maxVerifierReplacements: Int = 3,
+                maxPendingMilliseconds: Milliseconds = 600_000, programStrikeLimit: Int = 3, workerStrikeLimit: Int = 3,
+                jailMilliseconds: Milliseconds = 600_000, minWorkerStake: MicroCredits = 100 * MicroCredit.perCredit,
+                slashBasisPoints: Int64 = 5_000, fallbackRefundBasisPoints: Int64 = 5_000, exitDelayMilliseconds: Milliseconds = 600_000,
+                idleTestPartsPerMillion: Int64 = 100, capacityTestTimeLimitSeconds: Seconds = 120,
+                freeTierAllowance: MicroCredits = 0, freeTierPeriodMilliseconds: Milliseconds = 30 * 24 * 3_600_000) {
+        self.prices = prices
+        self.proverShareBasisPoints = proverShareBasisPoints
+        self.verifierShareBasisPoints = verifierShareBasisPoints
+        self.treasuryShareBasisPoints = treasuryShareBasisPoints
+        self.proverSubsidy = proverSubsidy
+        self.minBlockIntervalMilliseconds = minBlockIntervalMilliseconds
+        self.maxBlockIntervalMilliseconds = maxBlockIntervalMilliseconds
+        self.maxBlockTransactions = maxBlockTransactions
+        self.acceptWindowMilliseconds = acceptWindowMilliseconds
+        self.uploadGraceMilliseconds = uploadGraceMilliseconds
+        self.voteGraceMilliseconds = voteGraceMilliseconds
+        self.maxAttempts = maxAttempts
+        self.maxVerifierReplacements = maxVerifierReplacements
+        self.maxPendingMilliseconds = maxPendingMilliseconds
+        self.programStrikeLimit = programStrikeLimit
+        self.workerStrikeLimit = workerStrikeLimit
+        self.jailMilliseconds = jailMilliseconds
+        self.minWorkerStake = minWorkerStake
+        self.slashBasisPoints = slashBasisPoints
+        self.fallbackRefundBasisPoints = fallbackRefundBasisPoints
+        self.exitDelayMilliseconds = exitDelayMilliseconds
+        self.idleTestPartsPerMillion = idleTestPartsPerMillion
+        self.capacityTestTimeLimitSeconds = capacityTestTimeLimitSeconds
+        self.freeTierAllowance = freeTierAllowance
+        self.freeTierPeriodMilliseconds = freeTierPeriodMilliseconds
+    }
+
+    public static let genesisDefaults = ChainParameters()
+
+    public func validate() throws {
+        guard proverShareBasisPoints >= 0, verifierShareBasisPoints >= 0, treasuryShareBasisPoints >= 0,
+              proverShareBasisPoints + verifierShareBasisPoints + treasuryShareBasisPoints == 10_000 else {
+            throw ProvaCoreError("bad_parameters", "fee shares must be non-negative and add up to 10000 basis points")
+        }
+        guard maxAttempts >= 1, programStrikeLimit >= 1, workerStrikeLimit >= 1, maxBlockTransactions >= 1 else {
+            throw ProvaCoreError("bad_parameters", "maxAttempts, strike limits and maxBlockTransactions must be at least 1")
+        }
+        guard minBlockIntervalMilliseconds >= 0, maxBlockIntervalMilliseconds >= minBlockIntervalMilliseconds, acceptWindowMilliseconds > 0 else {
+            throw ProvaCoreError("bad_parameters", "block intervals must satisfy 0 <= min <= max and acceptWindow must be positive")
+        }
+        guard (0...10_000).contains(slashBasisPoints), (0...10_000).contains(fallbackRefundBasisPoints), (0...1_000_000).contains(idleTestPartsPerMillion) else {
+            throw ProvaCoreError("bad_parameters", "basis points must be 0...10000 and idleTestPartsPerMillion 0...1000000")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// The first state of a chain: its ID, parameters, authority, funded accounts, initial workers
+/// (for a devnet) and the capacity-test program. Validators of one chain share the same genesis.
+public struct Genesis: Codable, Sendable, Hashable {
+    public struct FundedAccount: Codable, Sendable, Hashable {
+        public var address: Address
+        public var balance: MicroCredits
+        public init(address: Address, balance: MicroCredits) { self.address = address; self.balance = balance }
+    }
+
+    /// A worker that starts active, skipping probation: devnets only, where the operator is trusted.
+    public struct InitialWorker: Codable, Sendable, Hashable {
+        public var address: Address
+        public var capacity: Resources
+        public var diskBytes: ByteCount
+        public var labels: [String: String]
+        public var stake: MicroCredits
+        public init(address: Address, capacity: Resources, diskBytes: ByteCount, labels: [String: String] = [:], stake: MicroCredits) {
+            self.address = address; self.capacity = capacity; self.diskBytes = diskBytes; self.labels = labels; self.stake = stake
+        }
+    }
+
+    public var chainID: String
+    public var timestampMilliseconds: Milliseconds
+    /// Address allowed to Mint and BlockProgram.
+    public var authority: Address
+    public var parameters: ChainParameters
+    public var accounts: [FundedAccount]
+    public var workers: [InitialWorker]
+    public var treasury: MicroCredits
+    /// The benchmark program every new worker must prove and have verified before it is active.
+    public var capacityTestProgram: DeployProgram
+
+    public init(chainID: String, timestampMilliseconds: Milliseconds, authority: Address, parameters: ChainParameters = .genesisDefaults,
+                accounts: [FundedAccount] = [], workers: [InitialWorker] = [], treasury: MicroCredits = 0, capacityTestProgram: DeployProgram) {
+        self.chainID = chainID; self.timestampMilliseconds = timestampMilliseconds; self.authority = authority; self.parameters = parameters
+        self.accounts = accounts; self.workers = workers; self.treasury = treasury; self.capacityTestProgram = capacityTestProgram
+    }
+
+    /// Hash of the canonical genesis; the previous hash of block 1.
+    public var hash: String {
+        SHA256Hex.of((try? CanonicalJSON.encode(self)) ?? [])
+    }
+
+    public func validate() throws {
+        try Check.name(chainID, field: "chainID")
+        try Check.address(authority, field: "authority")
+        try parameters.validate()
+        try TransactionBody.deployProgram(capacityTestProgram).validateShape()
+        guard treasury >= 0 else { throw ProvaCoreError("bad_genesis", "treasury must not be negative") }
+        var seen = Set<Address>()
+        for account in accounts {
+            try Check.address(account.address, field: "accounts.address")
+            guard account.balance >= 0 else { throw ProvaCoreError("bad_genesis", "account \(account.address) has a negative balance") }
+            guard seen.insert(account.address).inserted else { throw ProvaCoreError("bad_genesis", "account \(account.address) is listed twice") }
+        }
+        var workers = Set<Address>()
+        for worker in self.workers {
+            try Check.address(worker.address, field: "workers.address")
+            guard worker.capacity.cpuMillicores > 0, worker.capacity.memoryBytes > 0, worker.stake >= 0 else {
+                throw ProvaCoreError("bad_genesis", "worker \(worker.address) needs positive capacity and a non-negative stake")
+            }
+            guard workers.insert(worker.address).inserted else { throw ProvaCoreError("bad_genesis", "worker \(worker.address) is listed twice") }
+        }
+    }
+}

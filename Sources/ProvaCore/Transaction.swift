@@ -1,0 +1,198 @@
+import Crypto
+
+/// Every transaction kind of DESIGN §3. Encoded flat: `{"type":"RequestProof", …fields of the body…}`.
+public enum TransactionBody: Sendable, Hashable {
+    case transfer(Transfer)
+    case mint(Mint)
+    case deployProgram(DeployProgram)
+    case requestProof(RequestProof)
+    case requestVerification(RequestVerification)
+    case submitWorkflow(SubmitWorkflow)
+    case cancelTask(CancelTask)
+    case registerWorker(RegisterWorker)
+    case announceExit(AnnounceExit)
+    case acceptTask(AcceptTask)
+    case declineTask(DeclineTask)
+    case submitResult(SubmitResult)
+    case submitVote(SubmitVote)
+    case createProverSet(CreateProverSet)
+    case joinProverSet(JoinProverSet)
+    case blockProgram(BlockProgram)
+
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case Transfer, Mint, DeployProgram, RequestProof, RequestVerification, SubmitWorkflow, CancelTask
+        case RegisterWorker, AnnounceExit, AcceptTask, DeclineTask, SubmitResult, SubmitVote
+        case CreateProverSet, JoinProverSet, BlockProgram
+
+        /// Largest canonical encoding accepted for a transaction of this kind, in bytes.
+        public var sizeLimit: Int {
+            switch self {
+            case .Transfer, .Mint, .AnnounceExit, .AcceptTask, .DeclineTask, .SubmitVote, .JoinProverSet, .CancelTask, .BlockProgram: return 2_048
+            case .RegisterWorker: return 8_192
+            case .DeployProgram: return 32_768
+            case .RequestProof, .RequestVerification, .SubmitResult, .CreateProverSet: return 65_536
+            case .SubmitWorkflow: return 262_144
+            }
+        }
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .transfer: .Transfer
+        case .mint: .Mint
+        case .deployProgram: .DeployProgram
+        case .requestProof: .RequestProof
+        case .requestVerification: .RequestVerification
+        case .submitWorkflow: .SubmitWorkflow
+        case .cancelTask: .CancelTask
+        case .registerWorker: .RegisterWorker
+        case .announceExit: .AnnounceExit
+        case .acceptTask: .AcceptTask
+        case .declineTask: .DeclineTask
+        case .submitResult: .SubmitResult
+        case .submitVote: .SubmitVote
+        case .createProverSet: .CreateProverSet
+        case .joinProverSet: .JoinProverSet
+        case .blockProgram: .BlockProgram
+        }
+    }
+}
+
+extension TransactionBody: Codable {
+    private enum TypeKey: String, CodingKey { case type }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: TypeKey.self)
+        let kindName = try container.decode(String.self, forKey: .type)
+        guard let kind = Kind(rawValue: kindName) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container,
+                debugDescription: "unknown transaction type '\(kindName)'; expected one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch kind {
+        case .Transfer: self = .transfer(try Transfer(from: decoder))
+        case .Mint: self = .mint(try Mint(from: decoder))
+        case .DeployProgram: self = .deployProgram(try DeployProgram(from: decoder))
+        case .RequestProof: self = .requestProof(try RequestProof(from: decoder))
+        case .RequestVerification: self = .requestVerification(try RequestVerification(from: decoder))
+        case .SubmitWorkflow: self = .submitWorkflow(try SubmitWorkflow(from: decoder))
+        case .CancelTask: self = .cancelTask(try CancelTask(from: decoder))
+        case .RegisterWorker: self = .registerWorker(try RegisterWorker(from: decoder))
+        case .AnnounceExit: self = .announceExit(AnnounceExit())
+        case .AcceptTask: self = .acceptTask(try AcceptTask(from: decoder))
+        case .DeclineTask: self = .declineTask(try DeclineTask(from: decoder))
+        case .SubmitResult: self = .submitResult(try SubmitResult(from: decoder))
+        case .SubmitVote: self = .submitVote(try SubmitVote(from: decoder))
+        case .CreateProverSet: self = .createProverSet(try CreateProverSet(from: decoder))
+        case .JoinProverSet: self = .joinProverSet(try JoinProverSet(from: decoder))
+        case .BlockProgram: self = .blockProgram(try BlockProgram(from: decoder))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: TypeKey.self)
+        try container.encode(kind.rawValue, forKey: .type)
+        switch self {
+        case .transfer(let body): try body.encode(to: encoder)
+        case .mint(let body): try body.encode(to: encoder)
+        case .deployProgram(let body): try body.encode(to: encoder)
+        case .requestProof(let body): try body.encode(to: encoder)
+        case .requestVerification(let body): try body.encode(to: encoder)
+        case .submitWorkflow(let body): try body.encode(to: encoder)
+        case .cancelTask(let body): try body.encode(to: encoder)
+        case .registerWorker(let body): try body.encode(to: encoder)
+        case .announceExit: break
+        case .acceptTask(let body): try body.encode(to: encoder)
+        case .declineTask(let body): try body.encode(to: encoder)
+        case .submitResult(let body): try body.encode(to: encoder)
+        case .submitVote(let body): try body.encode(to: encoder)
+        case .createProverSet(let body): try body.encode(to: encoder)
+        case .joinProverSet(let body): try body.encode(to: encoder)
+        case .blockProgram(let body): try body.encode(to: encoder)
+        }
+    }
+}
+
+/// The part of a transaction that is signed.
+public struct UnsignedTransaction: Codable, Sendable, Hashable {
+    public var chainID: String
+    /// Sender's Ed25519 public key, hex.
+    public var sender: String
+    public var nonce: UInt64
+    public var body: TransactionBody
+
+    public init(chainID: String, sender: String, nonce: UInt64, body: TransactionBody) {
+        self.chainID = chainID; self.sender = sender; self.nonce = nonce; self.body = body
+    }
+
+    /// Domain tag ‖ canonical JSON of `{body, chainID, nonce, sender}`: the bytes the signature covers.
+    public func signingBytes() throws -> [UInt8] {
+        var bytes = Array(SignedTransaction.domainTag.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: try CanonicalJSON.encode(self))
+        return bytes
+    }
+
+    public func signed(by key: AccountKey) throws -> SignedTransaction {
+        SignedTransaction(unsigned: self, signature: key.sign(try signingBytes()))
+    }
+}
+
+public struct SignedTransaction: Codable, Sendable, Hashable {
+    public static let domainTag = "prova/tx/v1"
+
+    public var chainID: String
+    public var sender: String
+    public var nonce: UInt64
+    public var body: TransactionBody
+    public var signature: String
+
+    public init(unsigned: UnsignedTransaction, signature: String) {
+        chainID = unsigned.chainID; sender = unsigned.sender; nonce = unsigned.nonce; body = unsigned.body; self.signature = signature
+    }
+
+    public var unsigned: UnsignedTransaction {
+        UnsignedTransaction(chainID: chainID, sender: sender, nonce: nonce, body: body)
+    }
+
+    /// Checks everything that needs no state: chain, signature, size limit and shape.
+    /// Returns the transaction with its hash and sender address, computed once.
+    public func verified(chainID expected: String) throws -> VerifiedTransaction {
+        guard chainID == expected else {
+            throw ProvaCoreError("wrong_chain", "transaction is for chain '\(chainID)' but this is chain '\(expected)'; sign it with the right --chain-id")
+        }
+        guard let address = Addresses.from(publicKeyHex: sender) else {
+            throw ProvaCoreError("bad_sender", "sender must be a 32-byte Ed25519 public key in hex")
+        }
+        let bytes = try Self.signingBytesOrError(unsigned)
+        guard bytes.count <= body.kind.sizeLimit + 512 else {
+            throw ProvaCoreError("too_large", "\(body.kind.rawValue) is \(bytes.count) bytes; the limit is \(body.kind.sizeLimit). Put large data in blobs and reference them by digest")
+        }
+        guard Addresses.verify(signatureHex: signature, publicKeyHex: sender, message: bytes) else {
+            throw ProvaCoreError("bad_signature", "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")
+        }
+        try body.validateShape()
+        guard let signatureBytes = Hex.decode(signature) else {
+            throw ProvaCoreError("bad_signature", "signature is not hex")
+        }
+        var hasher = SHA256()
+        hasher.update(data: bytes)
+        hasher.update(data: signatureBytes)
+        return VerifiedTransaction(transaction: self, hash: Hex.encode(hasher.finalize()), senderAddress: address)
+    }
+
+    private static func signingBytesOrError(_ unsigned: UnsignedTransaction) throws -> [UInt8] {
+        do { return try unsigned.signingBytes() } catch {
+            throw ProvaCoreError("bad_encoding", "transaction cannot be encoded canonically (floating-point numbers are not allowed)", cause: "\(error)")
+        }
+    }
+}
+
+/// A transaction whose signature, chain and shape have been checked, with its hash and sender address.
+public struct VerifiedTransaction: Sendable, Hashable {
+    public let transaction: SignedTransaction
+    public let hash: TransactionHash
+    public let senderAddress: Address
+
+    public var body: TransactionBody { transaction.body }
+    public var nonce: UInt64 { transaction.nonce }
+}

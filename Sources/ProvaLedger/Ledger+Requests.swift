@@ -1,0 +1,167 @@
+import ProvaCore
+
+/// RequestProof, RequestVerification and CancelTask: creating tasks, escrowing their fees, stopping them.
+extension Ledger {
+    mutating func requestProof(_ body: RequestProof, by sender: Address, transaction: TransactionHash) throws -> TaskID {
+        var program = try usableProgram(body.program)
+        try checkProverSet(body.proverSet)
+        try ensureSomeWorkerFits(body.resources, proverSet: body.proverSet)
+        let quote = Pricing.quote(body.resources, seconds: body.timeLimitSeconds, redundancy: body.redundancy, prices: state.parameters.prices)
+        if let maxFee = body.maxFee, quote.total > maxFee {
+            throw LedgerError("fee_above_maximum", "the fee is \(quote.total) µcr but maxFee is \(maxFee) µcr; raise maxFee or ask for less")
+        }
+        let id = IDs.task(fromTransaction: transaction)
+        try escrowFee(quote.total, from: sender, task: id, workflow: nil)
+        let task = newTask(id: id, kind: .proof, requester: sender, program: program.id, inputs: body.inputs, resources: body.resources,
+                           timeLimitSeconds: body.timeLimitSeconds, environment: body.environment, redundancy: body.redundancy,
+                           verifiers: body.verifiers, proverSet: body.proverSet, feePerSlot: quote.perSlot)
+        insert(task)
+        program.tasksRequested += 1
+        put(program)
+        emit(.taskSubmitted, task: id, account: sender, program: program.id, amount: quote.total,
+             detail: "\(body.resources.summary), \(Units.formatDuration(body.timeLimitSeconds)), redundancy \(body.redundancy)")
+        return id
+    }
+
+    /// Verify-only: the verifier machinery on a proof produced elsewhere. Fee = verifier resources × time × verifiers.
+    mutating func requestVerification(_ body: RequestVerification, by sender: Address, transaction: TransactionHash) throws -> TaskID {
+        var program = try usableProgram(body.program)
+        try checkProverSet(body.proverSet)
+        let deploy = program.deploy
+        try ensureSomeWorkerFits(deploy.verifierResources, proverSet: body.proverSet)
+        let fee = Pricing.quote(deploy.verifierResources, seconds: deploy.verifierTimeLimitSeconds, redundancy: body.verifiers,
+                                prices: state.parameters.prices).total
+        let id = IDs.task(fromTransaction: transaction)
+        try escrowFee(fee, from: sender, task: id, workflow: nil)
+        var task = newTask(id: id, kind: .verification, requester: sender, program: program.id, inputs: body.inputs,
+                           resources: deploy.verifierResources, timeLimitSeconds: deploy.verifierTimeLimitSeconds, environment: [],
+                           redundancy: 1, verifiers: body.verifiers, proverSet: body.proverSet, feePerSlot: fee)
+        task.proof = body.proof
+        let proofOutputs = body.proof.map { OutputRef(path: $0.path, digest: $0.digest, size: $0.size) }
+        task.attempts = [Attempt(number: 1, slot: 0, worker: nil, state: .delivered, assignedAtMilliseconds: context.now,
+                                 acceptDeadlineMilliseconds: context.now, acceptedAtMilliseconds: context.now, runDeadlineMilliseconds: nil,
+                                 result: SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: proofOutputs), deliveredAtMilliseconds: context.now,
+                                 verifiers: [], verifiersNeeded: Int(body.verifiers), verifierReplacements: 0, decidedAtMilliseconds: nil, failure: nil)]
+        task.slots[0].state = .verifying
+        task.slots[0].currentAttempt = 1
+        task.state = .delivered
+        task.deliveredAtMilliseconds = context.now
+        insert(task)
+        program.tasksRequested += 1
+        put(program)
+        emit(.taskSubmitted, task: id, account: sender, program: program.id, amount: fee, detail: "verify-only, \(body.verifiers) verifiers")
+        return id
+    }
+
+    func checkProverSet(_ name: String?) throws {
+        guard let name else { return }
+        guard state.proverSets[name] != nil else {
+            throw LedgerError("unknown_prover_set", "no prover set '\(name)'; create it with CreateProverSet or leave proverSet out")
+        }
+    }
+
+    /// Refuses a request no worker could ever run ("resources larger than any worker").
+    mutating func ensureSomeWorkerFits(_ resources: Resources, proverSet: String?) throws {
+        if state.selectableIsStale { rebuildSelectable() }
+        let fits: Bool
+        if let name = proverSet, let set = state.proverSets[name] {
+            fits = set.joined.contains { address in
+                guard let worker = state.workers[address], worker.status == .active else { return false }
+                return set.admits(worker) && resources.fits(in: worker.capacity)
+            }
+        } else {
+            fits = state.capacityFrontier.contains { resources.fits(in: $0) }
+        }
+        guard fits else {
+            let largest = state.capacityFrontier.map(\.summary).joined(separator: "; ")
+            throw LedgerError("no_worker_fits", "no active worker\(proverSet.map { " in prover set '\($0)'" } ?? "") has \(resources.summary); the largest have \(largest.isEmpty ? "nothing (no active workers)" : largest). Ask for less")
+        }
+    }
+
+    func newTask(id: TaskID, kind: TaskKind, requester: Address, program: ProgramID, inputs: [InputRef], resources: Resources,
+                 timeLimitSeconds: Seconds, environment: [String], redundancy: Int64, verifiers: Int64, proverSet: String?,
+                 feePerSlot: MicroCredits, workflow: WorkflowID? = nil, step: String? = nil, targetWorker: Address? = nil) -> TaskRecord {
+        let slots = (0..<Int(redundancy)).map {
+            Slot(index: $0, state: .waiting, fee: feePerSlot, failedAttempts: 0, waitingSinceMilliseconds: context.now, currentAttempt: nil)
+        }
+        return TaskRecord(id: id, kind: kind, requester: requester, program: program, inputs: inputs, proof: [], resources: resources,
+                    timeLimitSeconds: timeLimitSeconds, environment: environment, redundancy: redundancy, verifierCount: verifiers,
+                    proverSet: proverSet, workflow: workflow, step: step, targetWorker: targetWorker, feePerSlot: feePerSlot,
+                    escrow: feePerSlot * redundancy, state: .pending, submittedAtMilliseconds: context.now, submittedAtHeight: context.height,
+                    deliveredAtMilliseconds: nil, completedAtMilliseconds: nil, slots: slots, attempts: [], provers: [], paid: 0, refunded: 0,
+                    burned: 0, failure: nil, verifiedAttempt: nil, draws: 0)
+    }
+
+    mutating func insert(_ task: TaskRecord) {
+        put(task)
+        state.openTasks.append(task.id)
+        changeTotals { $0.tasksSubmitted += 1 }
+    }
+
+    // MARK: Cancel
+
+    mutating func cancel(_ body: CancelTask, by sender: Address) throws {
+        if let workflowID = body.workflow {
+            guard let workflow = state.workflows[workflowID] else { throw LedgerError("unknown_workflow", "no workflow \(workflowID)") }
+            guard workflow.requester == sender else { throw LedgerError("not_requester", "only the requester of workflow \(workflowID) may cancel it") }
+            guard workflow.state == .running else { throw LedgerError("already_finished", "workflow \(workflowID) is already \(workflow.state.rawValue)") }
+            endWorkflow(workflowID, state: .cancelled, reason: "cancelled by the requester")
+            return
+        }
+        guard let taskID = body.task, var task = state.tasks[taskID] else {
+            throw LedgerError("unknown_task", "no task \(body.task ?? ""); check the ID with `prova task list`")
+        }
+        guard task.requester == sender else { throw LedgerError("not_requester", "only the requester of task \(taskID) may cancel it") }
+        guard !task.state.isTerminal else { throw LedgerError("already_finished", "task \(taskID) is already \(task.state.rawValue); nothing to cancel") }
+        guard task.kind == .proof else { throw LedgerError("not_cancellable", "only proof tasks can be cancelled") }
+        let cancelled = cancelOpenSlots(&task, reason: "cancelled by the requester")
+        guard cancelled > 0 else {
+            throw LedgerError("not_cancellable", "every slot of task \(taskID) has already delivered its proof; the fee is spent")
+        }
+        put(task)
+    }
+
+    /// Stops every slot that has not delivered: unassigned slots are refunded in full; running ones pay the prover
+    /// for the time it ran and refund the rest. Returns how many slots were stopped.
+    @discardableResult
+    mutating func cancelOpenSlots(_ task: inout TaskRecord, reason: String) -> Int {
+        var count = 0
+        for index in task.slots.indices where [.waiting, .assigned, .running].contains(task.slots[index].state) {
+            let fee = task.slots[index].fee
+            var refund = fee
+            if let number = task.slots[index].currentAttempt {
+                var attempt = task.attempts[number - 1]
+                if attempt.state == .running, let worker = attempt.worker, let started = attempt.acceptedAtMilliseconds {
+                    let limit = max(task.timeLimitSeconds * 1000, 1)
+                    let elapsed = min(max(context.now - started, 0), limit)
+                    let spent = Int64((Int128(fee) * Int128(elapsed) + Int128(limit) - 1) / Int128(limit))
+                    let proverPay = Pricing.share(spent, basisPoints: state.parameters.proverShareBasisPoints + state.parameters.verifierShareBasisPoints)
+                    pay(worker, proverPay, task: task.id, attempt: number, detail: "prover, cancelled after \(elapsed) ms")
+                    task.paid += proverPay
+                    changeTotals { $0.treasury += spent - proverPay }
+                    refund = fee - spent
+                }
+                if let worker = attempt.worker, attempt.state.isOpen { release(worker, task.resources) }
+                attempt.state = .cancelled
+                attempt.failure = reason
+                task.attempts[number - 1] = attempt
+            }
+            task.escrow -= fee
+            if refund > 0 {
+                credit(task.requester, refund)
+                task.refunded += refund
+                emit(.refunded, task: task.id, account: task.requester, amount: refund, detail: reason)
+            }
+            task.slots[index].state = .cancelled
+            task.slots[index].currentAttempt = nil
+            count += 1
+        }
+        if count > 0 {
+            updateTaskState(&task)
+            if task.state == .cancelled {
+                emit(.taskCancelled, task: task.id, account: task.requester, detail: reason)
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,81 @@
+import ProvaCore
+
+/// Uniform random selection among eligible workers (DESIGN §5): no stake weighting, no auction.
+extension Ledger {
+    /// A worker that could run `resources` now: active, admitted by the prover set, with that much free capacity.
+    func hasRoom(_ worker: Worker, for resources: Resources, in set: ProverSet?) -> Bool {
+        worker.status == .active && resources.fits(in: worker.free) && (set?.admits(worker) ?? true)
+    }
+
+    /// Draws one worker uniformly among those for which `eligible` holds. Rejection sampling over all drawable
+    /// workers, then an exact scan: the result is uniform over the eligible workers either way, and usually cheap.
+    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: Set<Address>, _ eligible: (Worker) -> Bool) -> Address? {
+        let candidates = state.selectable
+        guard !candidates.isEmpty else { return nil }
+        for _ in 0..<32 {
+            let address = candidates[rng.below(candidates.count)]
+            if !excluded.contains(address), let worker = state.workers[address], eligible(worker) { return address }
+        }
+        let all = candidates.filter { address in
+            guard !excluded.contains(address), let worker = state.workers[address] else { return false }
+            return eligible(worker)
+        }
+        return all.isEmpty ? nil : all[rng.below(all.count)]
+    }
+
+    /// The prover for the next attempt of `task`, or nil when no eligible worker has room now.
+    /// The draw counter only moves on success, so a task that waits changes nothing until it is assigned.
+    mutating func drawProver(for task: inout TaskRecord) -> Address? {
+        if let target = task.targetWorker {
+            guard let worker = state.workers[target], worker.status != .exited, worker.status != .exiting,
+                  task.resources.fits(in: worker.free) else { return nil }
+            task.draws += 1
+            return target
+        }
+        let set = task.proverSet.flatMap { state.proverSets[$0] }
+        var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "prover")
+        let resources = task.resources
+        guard let chosen = drawUniform(&rng, excluding: Set(task.provers), { hasRoom($0, for: resources, in: set) }) else { return nil }
+        task.draws += 1
+        return chosen
+    }
+
+    /// How many workers could ever verify `task` (declared capacity, not its provers): caps the verifiers needed.
+    mutating func possibleVerifiers(for task: TaskRecord) -> Int {
+        let resources = verifierResources(task)
+        let set = task.proverSet.flatMap { state.proverSets[$0] }
+        if set == nil, let cached = state.fitCounts[resources] {
+            return max(cached - task.provers.count, 0)
+        }
+        var count = 0
+        for address in state.selectable {
+            guard let worker = state.workers[address], resources.fits(in: worker.capacity), set?.admits(worker) ?? true else { continue }
+            count += 1
+        }
+        if set == nil {
+            state.fitCounts[resources] = count
+            return max(count - task.provers.count, 0)
+        }
+        return count - task.provers.filter { address in
+            guard let worker = state.workers[address] else { return false }
+            return worker.status == .active && resources.fits(in: worker.capacity) && (set?.admits(worker) ?? true)
+        }.count
+    }
+
+    /// Draws up to `count` verifiers for an attempt: never a prover of the task, never twice for the same attempt.
+    mutating func drawVerifiers(for task: inout TaskRecord, attempt number: Int, count: Int) -> [Address] {
+        let set = task.proverSet.flatMap { state.proverSets[$0] }
+        var excluded = Set(task.provers)
+        for duty in task.attempts[number - 1].verifiers { excluded.insert(duty.worker) }
+        var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "verifier")
+        let resources = verifierResources(task)
+        var chosen: [Address] = []
+        for _ in 0..<count {
+            guard let address = drawUniform(&rng, excluding: excluded, { hasRoom($0, for: resources, in: set) }) else { break }
+            chosen.append(address)
+            excluded.insert(address)
+        }
+        if !chosen.isEmpty { task.draws += 1 }
+        return chosen
+    }
+}

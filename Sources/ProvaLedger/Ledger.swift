@@ -1,0 +1,277 @@
+import Crypto
+import ProvaCore
+
+/// Prova's deterministic state machine (DESIGN §3–§7): `apply(block) → (state, events)`.
+/// No clock, no I/O, no system randomness: time comes from block headers, randomness from block hashes.
+public struct Ledger: Sendable {
+    public internal(set) var state: LedgerState
+
+    /// Undo log of the transaction (or block) being applied; nil when changes need not be revertible.
+    var journal: [@Sendable (inout LedgerState) -> Void]?
+    var events: [LedgerEvent] = []
+    var context: BlockContext
+
+    /// The block being applied: its height, timestamp, and the hash of the block before it (the randomness).
+    struct BlockContext: Sendable {
+        var height: UInt64
+        var now: Milliseconds
+        var previousHash: String
+    }
+
+    public init(genesis: Genesis) throws {
+        do { try genesis.validate() } catch let error as ProvaCoreError { throw LedgerError(error) }
+        let testProgram = genesis.capacityTestProgram.programID
+        state = LedgerState(
+            chainID: genesis.chainID, genesisHash: genesis.hash, parameters: genesis.parameters, authority: genesis.authority,
+            capacityTestProgram: testProgram, height: 0, lastBlockHash: genesis.hash,
+            lastTimestampMilliseconds: genesis.timestampMilliseconds, stateDigest: genesis.hash)
+        context = BlockContext(height: 0, now: genesis.timestampMilliseconds, previousHash: genesis.hash)
+        for funded in genesis.accounts {
+            state.accounts[funded.address] = Account(address: funded.address, balance: funded.balance)
+            state.totals.minted += funded.balance
+        }
+        state.totals.treasury = genesis.treasury
+        state.totals.minted += genesis.treasury
+        state.programs[testProgram] = Program(
+            id: testProgram, owner: genesis.authority, deploy: genesis.capacityTestProgram, deployedAtHeight: 0,
+            strikes: 0, blocked: false, blockedReason: nil, tasksRequested: 0, tasksVerified: 0, tasksFailed: 0)
+        for initial in genesis.workers {
+            state.workers[initial.address] = Worker(
+                address: initial.address, capacity: initial.capacity, diskBytes: initial.diskBytes, labels: initial.labels,
+                stake: initial.stake, endpoint: nil, status: .active, reserved: .zero, strikes: 0, jailedUntilMilliseconds: nil,
+                exitAtMilliseconds: nil, registeredAtMilliseconds: genesis.timestampMilliseconds, capacityTest: nil, proverSets: [],
+                earned: 0, slashed: 0, tasksProved: 0, votesCast: 0, assignments: 0)
+            state.totals.minted += initial.stake
+            if state.accounts[initial.address] == nil {
+                state.accounts[initial.address] = Account(address: initial.address)
+            }
+        }
+        rebuildSelectable()
+    }
+
+    // MARK: Checking one transaction (the mempool's check-on-entry)
+
+    /// Checks a transaction fully — signature, chain, shape, nonce, balance and every rule of its kind — by
+    /// running it against the current state and rolling it back. Nothing changes.
+    /// `nonce` overrides the expected nonce (a mempool that already holds earlier transactions of the sender).
+    public mutating func check(_ transaction: SignedTransaction, expectedNonce: UInt64? = nil) throws -> VerifiedTransaction {
+        let verified = try verify(transaction)
+        try dryRun(verified, expectedNonce: expectedNonce)
+        return verified
+    }
+
+    /// Stateless checks only: chain, signature, size and shape.
+    public func verify(_ transaction: SignedTransaction) throws -> VerifiedTransaction {
+        do { return try transaction.verified(chainID: state.chainID) } catch let error as ProvaCoreError { throw LedgerError(error) }
+    }
+
+    mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?) throws {
+        let savedContext = context
+        let savedEvents = events
+        context = BlockContext(height: state.height + 1, now: state.lastTimestampMilliseconds + 1, previousHash: state.lastBlockHash)
+        defer {
+            context = savedContext
+            events = savedEvents
+        }
+        let checkpoint = beginJournal()
+        defer { rollBack(to: checkpoint) }
+        _ = try execute(verified, expectedNonce: expectedNonce)
+    }
+
+    // MARK: Applying blocks
+
+    /// Applies a block made by another validator (or replayed from disk): checks the header, every transaction,
+    /// runs the end-of-block work and compares the state digest. On any error nothing changes.
+    public mutating func apply(_ block: Block) throws -> BlockOutcome {
+        let header = block.header
+        guard header.height == state.height + 1 else {
+            throw LedgerError("bad_height", "block height \(header.height) does not follow \(state.height)")
+        }
+        guard header.previousHash == state.lastBlockHash else {
+            throw LedgerError("bad_previous_hash", "block \(header.height) builds on \(header.previousHash.prefix(12)), not on the last block \(state.lastBlockHash.prefix(12))")
+        }
+        guard header.timestampMilliseconds > state.lastTimestampMilliseconds else {
+            throw LedgerError("bad_timestamp", "block timestamp \(header.timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+        }
+        guard block.transactions.count <= state.parameters.maxBlockTransactions else {
+            throw LedgerError("block_too_large", "block has \(block.transactions.count) transactions; the limit is \(state.parameters.maxBlockTransactions)")
+        }
+        let verified = try block.transactions.enumerated().map { index, transaction in
+            do { return try verify(transaction) } catch let error as LedgerError {
+                throw LedgerError("bad_transaction", "transaction \(index) of block \(header.height) is invalid: \(error.message)", cause: error.code)
+            }
+        }
+        guard Block.transactionsHash(verified.map(\.hash)) == header.transactionsHash else {
+            throw LedgerError("bad_transactions_hash", "block \(header.height)'s transactionsHash does not match its transactions")
+        }
+        let checkpoint = beginJournal()
+        do {
+            let outcome = try applyBody(verified, header: header, dropRejected: false)
+            guard outcome.block.header.stateDigest == header.stateDigest else {
+                throw LedgerError("state_digest_mismatch", "after block \(header.height) this validator's state digest is \(outcome.block.header.stateDigest.prefix(16)) but the block says \(header.stateDigest.prefix(16)): the validators diverged")
+            }
+            endJournal()
+            return outcome
+        } catch {
+            rollBack(to: checkpoint)
+            endJournal()
+            throw error
+        }
+    }
+
+    /// Builds the next block from candidate transactions, as a proposer does: each transaction that fails its
+    /// checks is left out (with its error) and changes nothing; the others are applied in order.
+    public mutating func propose(_ transactions: [SignedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
+        guard timestampMilliseconds > state.lastTimestampMilliseconds else {
+            throw LedgerError("bad_timestamp", "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+        }
+        var accepted: [VerifiedTransaction] = []
+        var rejected: [RejectedTransaction] = []
+        for transaction in transactions {
+            if accepted.count >= state.parameters.maxBlockTransactions {
+                rejected.append(RejectedTransaction(transaction: transaction, hash: nil, error: LedgerError("block_full", "the block is full; submit again")))
+                continue
+            }
+            do { accepted.append(try verify(transaction)) } catch let error as LedgerError {
+                rejected.append(RejectedTransaction(transaction: transaction, hash: nil, error: error))
+            }
+        }
+        let header = BlockHeader(height: state.height + 1, previousHash: state.lastBlockHash, timestampMilliseconds: timestampMilliseconds,
+                                 proposer: proposer, transactionsHash: "", stateDigest: "")
+        var outcome = try applyBody(accepted, header: header, dropRejected: true)
+        rejected.append(contentsOf: outcome.rejected)
+        outcome.rejected = rejected
+        return Proposal(outcome: outcome)
+    }
+
+    /// Applies verified transactions and the end-of-block work, then seals the header with the new digest.
+    private mutating func applyBody(_ transactions: [VerifiedTransaction], header: BlockHeader, dropRejected: Bool) throws -> BlockOutcome {
+        context = BlockContext(height: header.height, now: header.timestampMilliseconds, previousHash: header.previousHash)
+        events = []
+        var included: [VerifiedTransaction] = []
+        var results: [TransactionOutcome] = []
+        var rejected: [RejectedTransaction] = []
+        included.reserveCapacity(transactions.count)
+        for transaction in transactions {
+            let firstEvent = events.count
+            let ownJournal = dropRejected
+            let checkpoint = ownJournal ? beginJournal() : 0
+            do {
+                let created = try execute(transaction, expectedNonce: nil)
+                if ownJournal { endJournal() }
+                results.append(TransactionOutcome(hash: transaction.hash, index: included.count, sender: transaction.senderAddress,
+                                                  kind: transaction.body.kind, created: created, firstEvent: firstEvent, eventCount: events.count - firstEvent))
+                included.append(transaction)
+            } catch let error as LedgerError {
+                if ownJournal {
+                    rollBack(to: checkpoint)
+                    endJournal()
+                    events.removeSubrange(firstEvent...)
+                    rejected.append(RejectedTransaction(transaction: transaction.transaction, hash: transaction.hash, error: error))
+                } else {
+                    throw LedgerError("bad_transaction", "transaction \(transaction.hash.prefix(12)) of block \(header.height) fails: \(error.message)", cause: error.code)
+                }
+            }
+        }
+        runEndOfBlock()
+        var sealed = header
+        sealed.transactionsHash = Block.transactionsHash(included.map(\.hash))
+        sealed.stateDigest = nextDigest(after: sealed)
+        let block = Block(header: sealed, transactions: included.map(\.transaction))
+        let blockHash = sealed.hash
+        let previous = (state.height, state.lastBlockHash, state.lastTimestampMilliseconds, state.stateDigest)
+        record { $0.height = previous.0; $0.lastBlockHash = previous.1; $0.lastTimestampMilliseconds = previous.2; $0.stateDigest = previous.3 }
+        state.height = sealed.height
+        state.lastBlockHash = blockHash
+        state.lastTimestampMilliseconds = sealed.timestampMilliseconds
+        state.stateDigest = sealed.stateDigest
+        let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected)
+        events = []
+        return outcome
+    }
+
+    /// The running hash: previous digest, the header's position, then every state change (event) of the block.
+    private func nextDigest(after header: BlockHeader) -> String {
+        var hasher = SHA256()
+        var bytes: [UInt8] = Array(state.stateDigest.utf8)
+        bytes.append(contentsOf: "|\(header.height)|\(header.timestampMilliseconds)|\(header.proposer)|\(header.transactionsHash)|".utf8)
+        hasher.update(data: bytes)
+        bytes.removeAll(keepingCapacity: true)
+        for event in events {
+            event.digestBytes(into: &bytes)
+            if bytes.count > 16_384 {
+                hasher.update(data: bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        hasher.update(data: bytes)
+        return Hex.encode(hasher.finalize())
+    }
+
+    // MARK: Journal
+
+    mutating func beginJournal() -> Int {
+        if journal == nil { journal = [] }
+        let totals = state.totals
+        let openTasks = state.openTasks.count
+        let openWorkflows = state.openWorkflows.count
+        let stale = state.selectableIsStale
+        journal?.append { state in
+            state.totals = totals
+            if state.openTasks.count > openTasks { state.openTasks.removeSubrange(openTasks...) }
+            if state.openWorkflows.count > openWorkflows { state.openWorkflows.removeSubrange(openWorkflows...) }
+            state.selectableIsStale = stale || state.selectableIsStale
+        }
+        return (journal?.count ?? 1) - 1
+    }
+
+    mutating func rollBack(to checkpoint: Int) {
+        guard var entries = journal else { return }
+        while entries.count > checkpoint {
+            let undo = entries.removeLast()
+            undo(&state)
+        }
+        journal = entries
+    }
+
+    mutating func endJournal() {
+        journal = nil
+    }
+
+    /// Records how to undo a change about to be made, when a journal is open.
+    @inline(__always)
+    mutating func record(_ undo: @escaping @Sendable (inout LedgerState) -> Void) {
+        if journal != nil { journal?.append(undo) }
+    }
+}
+
+/// What a block did: the sealed block, its events (in order) and one outcome per included transaction.
+public struct BlockOutcome: Sendable {
+    public let block: Block
+    public let events: [LedgerEvent]
+    public let transactions: [TransactionOutcome]
+    /// Transactions a proposer left out, with why (always empty for `apply`).
+    public internal(set) var rejected: [RejectedTransaction]
+}
+
+public struct Proposal: Sendable {
+    public let outcome: BlockOutcome
+    public var block: Block { outcome.block }
+}
+
+public struct TransactionOutcome: Sendable, Codable, Hashable {
+    public let hash: TransactionHash
+    public let index: Int
+    public let sender: Address
+    public let kind: TransactionBody.Kind
+    /// The ID of what the transaction created: a program, task or workflow.
+    public let created: String?
+    public let firstEvent: Int
+    public let eventCount: Int
+}
+
+public struct RejectedTransaction: Sendable {
+    public let transaction: SignedTransaction
+    public let hash: TransactionHash?
+    public let error: LedgerError
+}

@@ -1,0 +1,24 @@
+import ProvaCore
+
+/// The one error type of ProvaLedger. `code` is stable (the API returns it), `message` says what was
+/// wrong and what to do, `cause` carries an underlying error when there is one.
+public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public let cause: String?
+
+    public init(_ code: String, _ message: String, cause: String? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public init(_ core: ProvaCoreError) {
+        self.init(core.code, core.message, cause: core.cause)
+    }
+
+    public var description: String {
+        if let cause { return "\(code): \(message) (cause: \(cause))" }
+        return "\(code): \(message)"
+    }
+}

@@ -1,0 +1,72 @@
+import ProvaCore
+
+/// Everything the chain knows after some block. A value: copying it is cheap until one copy changes,
+/// and two states compare equal exactly when they hold the same records.
+public struct LedgerState: Sendable, Equatable {
+    public internal(set) var chainID: String
+    public internal(set) var genesisHash: String
+    public internal(set) var parameters: ChainParameters
+    public internal(set) var authority: Address
+    public internal(set) var capacityTestProgram: ProgramID
+
+    public internal(set) var height: UInt64
+    public internal(set) var lastBlockHash: String
+    public internal(set) var lastTimestampMilliseconds: Milliseconds
+    public internal(set) var stateDigest: String
+
+    public internal(set) var accounts: [Address: Account] = [:]
+    public internal(set) var programs: [ProgramID: Program] = [:]
+    public internal(set) var tasks: [TaskID: TaskRecord] = [:]
+    public internal(set) var workers: [Address: Worker] = [:]
+    public internal(set) var proverSets: [String: ProverSet] = [:]
+    public internal(set) var workflows: [WorkflowID: Workflow] = [:]
+    public internal(set) var totals = Totals()
+
+    /// Tasks not yet terminal, in submission order: the end-of-block work walks only these.
+    var openTasks: [TaskID] = []
+    /// Workflows still running.
+    var openWorkflows: [WorkflowID] = []
+    /// Workers that may be drawn (active), sorted by address; rebuilt when a status changes.
+    var selectable: [Address] = []
+    var selectableIsStale = true
+    /// Capacities not dominated by another active worker's: a request fits some worker iff it fits one of these.
+    var capacityFrontier: [Resources] = []
+    /// Number of active workers whose declared capacity fits some resources; cleared with `selectable`.
+    var fitCounts: [Resources: Int] = [:]
+    /// Jailed and exiting workers, sorted: the end-of-block work checks only these for release.
+    var jailedOrExiting: [Address] = []
+
+    public struct Totals: Sendable, Equatable, Codable {
+        public internal(set) var minted: MicroCredits = 0
+        public internal(set) var treasury: MicroCredits = 0
+        public internal(set) var burned: MicroCredits = 0
+        public internal(set) var tasksSubmitted: Int64 = 0
+        public internal(set) var tasksVerified: Int64 = 0
+        public internal(set) var tasksFailed: Int64 = 0
+        public internal(set) var fallbacks: Int64 = 0
+    }
+
+    public static func == (lhs: LedgerState, rhs: LedgerState) -> Bool {
+        lhs.chainID == rhs.chainID && lhs.height == rhs.height && lhs.lastBlockHash == rhs.lastBlockHash
+            && lhs.stateDigest == rhs.stateDigest && lhs.lastTimestampMilliseconds == rhs.lastTimestampMilliseconds
+            && lhs.accounts == rhs.accounts && lhs.programs == rhs.programs && lhs.tasks == rhs.tasks
+            && lhs.workers == rhs.workers && lhs.proverSets == rhs.proverSets && lhs.workflows == rhs.workflows
+            && lhs.totals == rhs.totals && lhs.openTasks == rhs.openTasks && lhs.openWorkflows == rhs.openWorkflows
+    }
+
+    /// The conservation invariant's terms (DESIGN §6).
+    public func supply() -> Supply {
+        var balances: MicroCredits = 0
+        for account in accounts.values { balances += account.balance }
+        var escrow: MicroCredits = 0
+        for task in tasks.values { escrow += task.escrow }
+        for workflow in workflows.values { escrow += workflow.escrow }
+        var stakes: MicroCredits = 0
+        for worker in workers.values { stakes += worker.stake }
+        return Supply(minted: totals.minted, treasury: totals.treasury, burned: totals.burned, balances: balances, escrow: escrow, stakes: stakes)
+    }
+
+    public func balance(of address: Address) -> MicroCredits { accounts[address]?.balance ?? 0 }
+    public func nonce(of address: Address) -> UInt64 { accounts[address]?.nonce ?? 0 }
+    public var openTaskIDs: [TaskID] { openTasks }
+}

@@ -1,0 +1,53 @@
+import Crypto
+import ProvaCore
+
+/// Deterministic randomness for selection: xoshiro256** seeded from a SHA-256 digest.
+/// The standard library's `random(in:using:)` is not specified to stay the same across Swift
+/// versions, so bounded draws use Lemire's method here, fixed forever.
+public struct SeededGenerator: Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    public init(seed text: String) {
+        let digest = Array(SHA256.hash(data: Array(text.utf8)))
+        func word(_ offset: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for index in 0..<8 { value = value << 8 | UInt64(digest[offset + index]) }
+            return value
+        }
+        s0 = word(0); s1 = word(8); s2 = word(16); s3 = word(24)
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    /// The selection seed of DESIGN §5: SHA-256(previous block hash ‖ task ID ‖ attempt ‖ role).
+    public init(previousBlockHash: String, task: TaskID, attempt: Int, role: String) {
+        self.init(seed: "\(previousBlockHash)|\(task)|\(attempt)|\(role)")
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotate(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = rotate(s3, 45)
+        return result
+    }
+
+    /// Uniform in 0..<bound (bound > 0), without modulo bias.
+    public mutating func below(_ bound: Int) -> Int {
+        precondition(bound > 0)
+        let range = UInt64(bound)
+        var product = next().multipliedFullWidth(by: range)
+        if product.low < range {
+            let threshold = (0 &- range) % range
+            while product.low < threshold { product = next().multipliedFullWidth(by: range) }
+        }
+        return Int(product.high)
+    }
+
+    /// True with probability `partsPerMillion / 1_000_000`.
+    public mutating func chance(partsPerMillion: Int64) -> Bool {
+        Int64(below(1_000_000)) < partsPerMillion
+    }
+
+    private func rotate(_ value: UInt64, _ count: UInt64) -> UInt64 { (value << count) | (value >> (64 - count)) }
+}
