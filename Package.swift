@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "ProvaCore", targets: ["ProvaCore"]),
         .library(name: "ProvaLedger", targets: ["ProvaLedger"]),
+        .library(name: "ProvaSandbox", targets: ["ProvaSandbox"]),
         .executable(name: "prova", targets: ["prova"]),
         .executable(name: "prova-bench", targets: ["ProvaBench"]),
     ],
@@ -19,15 +20,18 @@ let package = Package(
         .target(name: "ProvaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Pure: the deterministic state machine.
         .target(name: "ProvaLedger", dependencies: ["ProvaCore"]),
+        // Edge: OCI images and runc execution.
+        .target(name: "ProvaSandbox", dependencies: ["ProvaCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Fakes and harnesses for tests, benchmarks and the simulator.
         .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger"]),
         .executableTarget(name: "prova", dependencies: [
             "ProvaCore", "ProvaLedger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "ProvaBench", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"]),
+        .executableTarget(name: "ProvaBench", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox"]),
         .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore"]),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"]),
+        .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,3 +42,248 @@ struct LifecycleTests {
         #expect(try chain.replay() == chain.state)
     }
 }
+
+@Suite("Rules of §5", .tags(.unit))
+struct RuleTests {
+    @Test("redundancy 2 → two distinct workers prove; the first verified completes the task; each valid prover is paid")
+    func redundancy() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let balance = chain.state.balance(of: user.address)
+        let id = try request(&chain, proofRequest(program, redundancy: 2))
+        let task = try #require(chain.task(id))
+        #expect(task.attempts.count == 2)
+        #expect(Set(task.attempts.compactMap(\.worker)).count == 2)
+        #expect(chain.state.balance(of: user.address) == balance - 2 * task.feePerSlot)
+        var workers = SimulatedWorkers(keys: keys)
+        workers.observe(chain.outcomes[chain.outcomes.count - 1].events, state: chain.state)
+        try chain.run(&workers) { state in state.tasks[id]?.slots.allSatisfy { $0.state == .verified } == true }
+        let done = try #require(chain.task(id))
+        #expect(done.state == .verified)
+        #expect(done.verifiedAttempt != nil)
+        for attempt in done.attempts {
+            let prover = try #require(attempt.worker)
+            #expect(chain.state.workers[prover]?.earned ?? 0 >= Pricing.share(task.feePerSlot, basisPoints: 8_500))
+            // Verifiers never include a prover of the task.
+            for other in done.attempts { #expect(!other.verifiers.map(\.worker).contains(prover)) }
+        }
+        expectConserved(chain.state)
+    }
+
+    @Test("decline → reassigned at once without a strike; three missed windows jail a worker")
+    func declineAndJail() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let id = try request(&chain, proofRequest(program))
+        let first = try #require(chain.task(id)?.attempts.first?.worker)
+        let key = try #require(keys.first { $0.address == first })
+        let outcome = try chain.submit(.declineTask(DeclineTask(task: id, attempt: 1, reason: "maintenance")), by: key)
+        #expect(events(outcome.events, .taskAssigned, task: id).first?.worker != first)
+        #expect(chain.state.workers[first]?.strikes == 0)
+
+        var workers = SimulatedWorkers(keys: keys, behaviour: [first: .silent])
+        for _ in 0..<12 {
+            if chain.state.workers[first]?.status == .jailed { break }
+            let next = try request(&chain, proofRequest(program, redundancy: 5))
+            try chain.run(&workers, maxBlocks: 60) { $0.tasks[next]?.state.isTerminal == true }
+        }
+        let jailed = try #require(chain.state.workers[first])
+        #expect(jailed.status == .jailed)
+        #expect(jailed.strikes >= chain.parameters.workerStrikeLimit)
+        #expect(jailed.jailedUntilMilliseconds != nil)
+        // A jailed worker is never drawn.
+        let later = try request(&chain, proofRequest(program, redundancy: 5))
+        #expect(chain.task(later)?.attempts.allSatisfy { $0.worker != first } == true)
+    }
+
+    @Test("a verifier that misses the vote window gets a strike and is replaced; one that votes against the majority gets a strike")
+    func verifierDiscipline() throws {
+        var (chain, keys, program) = try chainWithProgram(workers: 8)
+        let id = try request(&chain, proofRequest(program, verifiers: 3))
+        let prover = try #require(chain.task(id)?.attempts.first?.worker)
+        let others = keys.map(\.address).filter { $0 != prover }
+        // Every non-prover is silent or a wrong voter until verifiers are drawn; then we look at who was drawn.
+        var workers = SimulatedWorkers(keys: keys)
+        workers.observe(chain.outcomes[chain.outcomes.count - 1].events, state: chain.state)
+        try chain.run(&workers) { $0.tasks[id]?.slots.first?.state == .verifying }
+        let drawn = try #require(chain.task(id)?.attempts.first?.verifiers.map(\.worker))
+        #expect(drawn.count == 3)
+        let silent = drawn[0], wrong = drawn[1]
+        workers.behaviour = [silent: .silent, wrong: .votesWrong]
+        // Re-observe the assignment with the new behaviours: drop what was scheduled by replaying the delivery block.
+        var fresh = SimulatedWorkers(keys: keys, behaviour: workers.behaviour)
+        fresh.observe(chain.allEvents.filter { $0.kind == .verifierAssigned && $0.task == id }, state: chain.state)
+        let seen = try chain.run(&fresh) { $0.tasks[id]?.state.isTerminal == true }
+        let task = try #require(chain.task(id))
+        #expect(task.state == .verified)
+        #expect(events(seen, .verifierMissed, task: id).first?.worker == silent)
+        #expect(task.attempts[0].verifiers.count == 4)
+        #expect(chain.state.workers[silent]?.strikes == 1)
+        #expect(chain.state.workers[wrong]?.strikes == 1)
+        #expect(chain.state.workers[wrong]?.earned == 0)
+        _ = others
+        expectConserved(chain.state)
+    }
+
+    @Test("verify-only: verifiers check a proof made elsewhere and share 95 % of the fee")
+    func verifyOnly() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let balance = chain.state.balance(of: user.address)
+        let transaction = chain.sign(.requestVerification(RequestVerification(program: program, inputs: [Fixtures.input("in.json")],
+            proof: [InputRef(path: "proof.bin", digest: SHA256Hex.of("placeholder"), size: 10)], verifiers: 3)), by: user)
+        let outcome = try chain.block([transaction])
+        let id = try #require(outcome.transactions.first?.created)
+        let task = try #require(chain.task(id))
+        #expect(task.kind == .verification)
+        #expect(task.attempts[0].verifiers.count == 3)
+        let deploy = Fixtures.program("demo")
+        let fee = Pricing.quote(deploy.verifierResources, seconds: deploy.verifierTimeLimitSeconds, redundancy: 3, prices: .genesis).total
+        #expect(chain.state.balance(of: user.address) == balance - fee)
+        var workers = SimulatedWorkers(keys: keys)
+        workers.observe(outcome.events, state: chain.state)
+        try chain.run(&workers) { $0.tasks[id]?.state.isTerminal == true }
+        // The simulated verifiers find this proof invalid (its digest is not the valid one): the verdict is "invalid", verifiers are paid.
+        let done = try #require(chain.task(id))
+        #expect(done.state == .failed)
+        #expect(done.failure?.contains("invalid") == true)
+        #expect(done.escrow == 0)
+        #expect(done.paid > 0)
+        expectConserved(chain.state)
+    }
+
+    @Test("cancel refunds a pending task in full and a running one for the time not used")
+    func cancel() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let balance = chain.state.balance(of: user.address)
+        let id = try request(&chain, proofRequest(program, seconds: 100))
+        try chain.submit(.cancelTask(CancelTask(task: id)), by: user)
+        #expect(chain.task(id)?.state == .cancelled)
+        #expect(chain.state.balance(of: user.address) == balance)
+        #expect(chain.state.workers.values.allSatisfy { $0.reserved == .zero })
+
+        let running = try request(&chain, proofRequest(program, seconds: 100))
+        let fee = try #require(chain.task(running)?.feePerSlot)
+        let prover = try #require(keys.first { $0.address == chain.task(running)?.attempts.first?.worker })
+        try chain.submit(.acceptTask(AcceptTask(task: running, attempt: 1)), by: prover)
+        _ = try chain.advance(25_000)
+        try chain.submit(.cancelTask(CancelTask(task: running)), by: user, interval: 100)
+        let task = try #require(chain.task(running))
+        #expect(task.state == .cancelled)
+        #expect(task.refunded > 0 && task.refunded < fee)
+        #expect(task.refunded + task.paid <= fee)
+        #expect(chain.state.workers[prover.address]?.earned ?? 0 > 0)
+        try expectRefusal(&chain, .cancelTask(CancelTask(task: running)), by: user, code: "already_finished")
+        expectConserved(chain.state)
+    }
+
+    @Test("a new worker is on probation until its capacity test is delivered and verified; a failed test jails it")
+    func capacityTests() throws {
+        var (chain, keys, _) = try chainWithProgram()
+        let newcomer = AccountKey(deterministicFrom: "newcomer")
+        let cheater = AccountKey(deterministicFrom: "cheater")
+        for key in [newcomer, cheater] {
+            try chain.submit(.transfer(Transfer(to: key.address, amount: 200 * MicroCredit.perCredit)), by: user)
+        }
+        let capacity = Resources(cpuMillicores: 16_000, memoryBytes: 64 * Units.gib)
+        let outcome = try chain.block([
+            chain.sign(.registerWorker(RegisterWorker(capacity: capacity, diskBytes: 1 << 40, stake: 100 * MicroCredit.perCredit)), by: newcomer),
+            chain.sign(.registerWorker(RegisterWorker(capacity: capacity, diskBytes: 1 << 40, stake: 100 * MicroCredit.perCredit)), by: cheater),
+        ])
+        #expect(outcome.rejected.isEmpty)
+        #expect(chain.state.workers[newcomer.address]?.status == .probation)
+        let tests = events(outcome.events, .capacityTestAssigned)
+        #expect(tests.count == 2)
+        let testID = try #require(tests.first { $0.worker == newcomer.address }?.task)
+        let test = try #require(chain.task(testID))
+        #expect(test.kind == .capacityTest)
+        #expect(test.resources == capacity)
+        #expect(test.attempts.first?.worker == newcomer.address)
+
+        var workers = SimulatedWorkers(keys: keys + [newcomer, cheater], behaviour: [cheater.address: .lies])
+        workers.observe(outcome.events, state: chain.state)
+        try chain.run(&workers) { state in
+            state.workers[newcomer.address]?.status == .active && state.workers[cheater.address]?.status == .jailed
+        }
+        #expect(chain.state.workers[newcomer.address]?.status == .active)
+        #expect(chain.state.workers[cheater.address]?.status == .jailed)
+        #expect(chain.state.workers[cheater.address]?.jailedUntilMilliseconds != nil)
+        expectConserved(chain.state)
+    }
+
+    @Test("idle active workers receive random capacity tests")
+    func idleTests() throws {
+        var parameters = ChainParameters.genesisDefaults
+        parameters.idleTestPartsPerMillion = 100_000
+        var (chain, keys, _) = try chainWithProgram(parameters: parameters)
+        var workers = SimulatedWorkers(keys: keys)
+        let seen = try chain.run(&workers, maxBlocks: 40) { _ in false }
+        #expect(!events(seen, .capacityTestAssigned).isEmpty)
+        #expect(chain.state.workers.values.allSatisfy { $0.status == .active })
+    }
+
+    @Test("a prover set draws provers and verifiers from its opted-in members only")
+    func proverSets() throws {
+        var (chain, keys, program) = try chainWithProgram(workers: 8)
+        let members = Array(keys.prefix(5))
+        try chain.submit(.createProverSet(CreateProverSet(name: "h100", members: members.map(\.address))), by: user)
+        // Listed but not opted in: requests naming the set cannot be served yet.
+        try expectRefusal(&chain, proofRequest(program, proverSet: "h100"), by: user, code: "no_worker_fits")
+        try chain.block(members.map { chain.sign(.joinProverSet(JoinProverSet(name: "h100")), by: $0) })
+        try expectRefusal(&chain, .joinProverSet(JoinProverSet(name: "h100")), by: keys[6], code: "not_admitted")
+        let id = try request(&chain, proofRequest(program, proverSet: "h100"))
+        var workers = SimulatedWorkers(keys: keys)
+        workers.observe(chain.outcomes[chain.outcomes.count - 1].events, state: chain.state)
+        try chain.run(&workers) { $0.tasks[id]?.state == .verified }
+        let task = try #require(chain.task(id))
+        let involved = task.attempts.compactMap(\.worker) + task.attempts.flatMap { $0.verifiers.map(\.worker) }
+        #expect(involved.allSatisfy { address in members.contains { $0.address == address } })
+    }
+
+    @Test("label-selected prover sets admit workers whose labels match")
+    func labelSets() throws {
+        var (chain, keys, _) = try chainWithProgram()
+        let labelled = AccountKey(deterministicFrom: "labelled")
+        try chain.submit(.transfer(Transfer(to: labelled.address, amount: 200 * MicroCredit.perCredit)), by: user)
+        try chain.submit(.registerWorker(RegisterWorker(capacity: Fixtures.gpuNode, diskBytes: 1 << 40, labels: ["gpu": "h100"], stake: 100 * MicroCredit.perCredit)), by: labelled)
+        try chain.submit(.createProverSet(CreateProverSet(name: "gpus", labels: ["gpu": "h100"])), by: user)
+        try chain.submit(.joinProverSet(JoinProverSet(name: "gpus")), by: labelled)
+        try expectRefusal(&chain, .joinProverSet(JoinProverSet(name: "gpus")), by: keys[0], code: "not_admitted")
+        #expect(chain.state.proverSets["gpus"]?.joined == [labelled.address])
+    }
+
+    @Test("the free tier pays fees up to its allowance per period, minted on use")
+    func freeTier() throws {
+        var parameters = ChainParameters.genesisDefaults
+        parameters.freeTierAllowance = 150
+        var (chain, _, program) = try chainWithProgram(parameters: parameters)
+        let balance = chain.state.balance(of: user.address)
+        let minted = chain.state.totals.minted
+        let id = try request(&chain, proofRequest(program))
+        let fee = try #require(chain.task(id)?.feePerSlot)
+        #expect(fee == 120)
+        #expect(chain.state.balance(of: user.address) == balance)
+        let second = try request(&chain, proofRequest(program))
+        _ = second
+        #expect(chain.state.balance(of: user.address) == balance - (2 * fee - 150))
+        #expect(chain.state.totals.minted == minted + 150)
+        expectConserved(chain.state)
+    }
+
+    @Test("a worker that announces exit gets no new work and its stake back after the exit delay")
+    func exit() throws {
+        var parameters = ChainParameters.genesisDefaults
+        parameters.exitDelayMilliseconds = 5_000
+        var (chain, keys, program) = try chainWithProgram(parameters: parameters)
+        let leaving = keys[0]
+        let stake = try #require(chain.state.workers[leaving.address]?.stake)
+        let balance = chain.state.balance(of: leaving.address)
+        try chain.submit(.announceExit(AnnounceExit()), by: leaving)
+        #expect(chain.state.workers[leaving.address]?.status == .exiting)
+        let id = try request(&chain, proofRequest(program, redundancy: 5))
+        #expect(chain.task(id)?.attempts.allSatisfy { $0.worker != leaving.address } == true)
+        _ = try chain.advance(4_000)
+        #expect(chain.state.balance(of: leaving.address) == balance)
+        _ = try chain.advance(1_500)
+        #expect(chain.state.workers[leaving.address]?.status == .exited)
+        #expect(chain.state.balance(of: leaving.address) == balance + stake)
+        expectConserved(chain.state)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Builds the OCI config of one run from a `RunSpec`: the security posture of DESIGN.md §8 lives here.
+enum BundleConfig {
+    static let cpuPeriodMicroseconds: UInt64 = 100_000
+
+    /// 65536 open files, or less when the host's own hard limit is lower: raising it would need
+    /// CAP_SYS_RESOURCE, which runc may not have (it fails with "error setting rlimit type 7").
+    static var openFilesLimit: UInt64 {
+        var current = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &current) == 0 else { return 1024 }
+        return min(65536, UInt64(current.rlim_max))
+    }
+
+    /// - Parameters:
+    ///   - outputSource: host directory (a size-limited tmpfs) bound at /output.
+    ///   - cgroupsPath: e.g. "/prova/<run id>", read back for usage counters.
+    static func make(
+        spec: RunSpec,
+        environment: [String],
+        outputSource: String,
+        cgroupsPath: String,
+        seccomp: SeccompProfile?,
+        hostname: String = "prova"
+    ) -> OCISpec {
+        let limits = spec.limits
+        var mounts: [OCISpec.Mount] = [
+            .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/dev", type: "tmpfs", source: "tmpfs",
+                  options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+            .init(destination: "/dev/pts", type: "devpts", source: "devpts",
+                  options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]),
+            .init(destination: "/dev/shm", type: "tmpfs", source: "shm",
+                  options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+            .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+            .init(destination: "/tmp", type: "tmpfs", source: "tmpfs",
+                  options: ["nosuid", "nodev", "mode=1777", "size=\(limits.tmpBytesLimit)"]),
+            .init(destination: "/input", type: "bind", source: spec.inputDirectory.path,
+                  options: ["rbind", "ro", "nosuid", "nodev"]),
+            .init(destination: "/output", type: "bind", source: outputSource,
+                  options: ["rbind", "rw", "nosuid", "nodev"]),
+        ]
+        if let proof = spec.proofDirectory {
+            mounts.append(.init(destination: "/proof", type: "bind", source: proof.path,
+                                options: ["rbind", "ro", "nosuid", "nodev"]))
+        }
+
+        var environment = environment
+        var devices: [OCISpec.Device] = []
+        var deviceRules: [OCISpec.DeviceRule] = [.init(allow: false, access: "rwm")]
+        if !spec.gpus.isEmpty {
+            let nodes = spec.gpus + GPUDiscovery.controlDevices()
+            for node in nodes {
+                devices.append(.init(path: node.path, type: "c", major: node.major, minor: node.minor,
+                                     fileMode: 0o666, uid: 0, gid: 0))
+                deviceRules.append(.init(allow: true, type: "c", major: node.major, minor: node.minor, access: "rw"))
+            }
+            // Driver files go into a tmpfs so that runc creates their mount points there, never in
+            // the shared read-only image.
+            mounts.append(.init(destination: "/usr/local/nvidia", type: "tmpfs", source: "tmpfs",
+                                options: ["nosuid", "nodev", "mode=755", "size=1m"]))
+            for file in GPUDiscovery.driverFiles() {
+                let name = file.split(separator: "/").last.map(String.init) ?? file
+                let directory = file.hasSuffix("nvidia-smi") ? "/usr/local/nvidia/bin/" : "/usr/local/nvidia/lib64/"
+                mounts.append(.init(destination: directory + name, type: "bind", source: file,
+                                    options: ["bind", "ro", "nosuid", "nodev"]))
+            }
+            environment.append("NVIDIA_VISIBLE_DEVICES=" + spec.gpus.map { String($0.index) }.joined(separator: ","))
+            if !environment.contains(where: { $0.hasPrefix("LD_LIBRARY_PATH=") }) {
+                environment.append("LD_LIBRARY_PATH=/usr/local/nvidia/lib64")
+            }
+        }
+
+        let quota = max(1000, limits.cpuMillicores * Int64(cpuPeriodMicroseconds) / 1000)
+        return OCISpec(
+            process: .init(
+                user: .init(uid: 0, gid: 0),
+                args: spec.command,
+                env: environment,
+                cwd: "/",
+                capabilities: .none,
+                rlimits: [
+                    .init(type: "RLIMIT_NOFILE", hard: openFilesLimit, soft: openFilesLimit),
+                    .init(type: "RLIMIT_CORE", hard: 0, soft: 0),
+                ],
+                noNewPrivileges: true),
+            root: .init(path: spec.rootfs.path, readonly: true),
+            hostname: hostname,
+            mounts: mounts,
+            linux: .init(
+                namespaces: ["pid", "network", "ipc", "uts", "mount"].map { .init(type: $0) },
+                resources: .init(
+                    memory: .init(limit: limits.memoryBytes, swap: limits.memoryBytes),
+                    cpu: .init(quota: quota, period: cpuPeriodMicroseconds),
+                    pids: .init(limit: Int64(limits.pids)),
+                    devices: deviceRules),
+                cgroupsPath: cgroupsPath,
+                devices: devices.isEmpty ? nil : devices,
+                seccomp: seccomp,
+                maskedPaths: [
+                    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+                    "/proc/scsi",
+                ],
+                readonlyPaths: [
+                    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+                ]))
+    }
+}

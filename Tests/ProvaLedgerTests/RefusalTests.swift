@@ -1,0 +1,195 @@
+import ProvaCore
+import ProvaLedger
+import ProvaTesting
+import Testing
+
+/// Every refusal: the transaction is reported with its code and changes nothing (state and digest unchanged).
+@Suite("Refusals change nothing", .tags(.unit))
+struct RefusalTests {
+    @Test("bad signature")
+    func badSignature() throws {
+        var (chain, _, _) = try chainWithProgram()
+        var transaction = chain.sign(.transfer(Transfer(to: otherUser.address, amount: 1)), by: user)
+        transaction.signature = AccountKey(deterministicFrom: "mallory").sign(try transaction.unsigned.signingBytes())
+        var ledger = chain.ledger
+        #expect(throws: LedgerError.self) { try ledger.check(transaction) }
+        let before = chain.state
+        let outcome = try chain.block([transaction])
+        #expect(outcome.rejected.first?.error.code == "bad_signature")
+        #expect(chain.state.balance(of: user.address) == before.balance(of: user.address))
+        #expect(chain.state.nonce(of: user.address) == before.nonce(of: user.address))
+    }
+
+    @Test("wrong chain")
+    func wrongChain() throws {
+        let (chain, _, _) = try chainWithProgram()
+        let transaction = try UnsignedTransaction(chainID: "another-chain", sender: user.publicKeyHex, nonce: 1,
+                                                  body: .transfer(Transfer(to: otherUser.address, amount: 1))).signed(by: user)
+        var ledger = chain.ledger
+        do {
+            _ = try ledger.check(transaction)
+            Issue.record("accepted a transaction for another chain")
+        } catch let error as LedgerError {
+            #expect(error.code == "wrong_chain")
+        }
+        #expect(ledger.state == chain.state)
+    }
+
+    @Test("replayed and skipped nonces")
+    func nonces() throws {
+        var (chain, _, _) = try chainWithProgram()
+        let body = TransactionBody.transfer(Transfer(to: otherUser.address, amount: 1))
+        let used = chain.state.nonce(of: user.address) - 1
+        try expectRefusal(&chain, body, by: user, code: "nonce_replayed", nonce: used)
+        try expectRefusal(&chain, body, by: user, code: "nonce_skipped", nonce: used + 5)
+    }
+
+    @Test("insufficient balance for a transfer and for a fee")
+    func insufficientBalance() throws {
+        var (chain, _, program) = try chainWithProgram()
+        let broke = AccountKey(deterministicFrom: "broke")
+        try chain.submit(.transfer(Transfer(to: broke.address, amount: 10)), by: user)
+        try expectRefusal(&chain, .transfer(Transfer(to: user.address, amount: 11)), by: broke, code: "insufficient_balance")
+        try expectRefusal(&chain, proofRequest(program), by: broke, code: "insufficient_balance")
+    }
+
+    @Test("unknown and blocked programs")
+    func programs() throws {
+        var (chain, _, program) = try chainWithProgram()
+        try expectRefusal(&chain, proofRequest(SHA256Hex.of("nothing")), by: user, code: "unknown_program")
+        try expectRefusal(&chain, .blockProgram(BlockProgram(program: program, reason: "abuse")), by: user, code: "not_authority")
+        try chain.submit(.blockProgram(BlockProgram(program: program, reason: "abuse")), by: chain.authority)
+        try expectRefusal(&chain, proofRequest(program), by: user, code: "program_blocked")
+        try expectRefusal(&chain, .deployProgram(Fixtures.program("demo")), by: otherUser, code: "program_exists")
+    }
+
+    @Test("resources larger than any worker")
+    func tooLarge() throws {
+        var (chain, _, program) = try chainWithProgram()
+        try expectRefusal(&chain, proofRequest(program, cpus: 65), by: user, code: "no_worker_fits")
+        try expectRefusal(&chain, proofRequest(program, gpus: 3), by: user, code: "no_worker_fits")
+        try expectRefusal(&chain, proofRequest(program, memoryGiB: 381), by: user, code: "no_worker_fits")
+    }
+
+    @Test("accept, result and vote from a worker that was not chosen; vote twice; result after the deadline")
+    func notChosen() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let id = try request(&chain, proofRequest(program, seconds: 10))
+        let task = try #require(chain.task(id) as TaskRecord?)
+        let proverAddress = try #require(task.attempts.first?.worker)
+        let prover = try #require(keys.first { $0.address == proverAddress })
+        let stranger = try #require(keys.first { $0.address != proverAddress })
+        try expectRefusal(&chain, .acceptTask(AcceptTask(task: id, attempt: 1)), by: stranger, code: "not_assigned")
+        try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: prover, code: "not_running")
+        try chain.submit(.acceptTask(AcceptTask(task: id, attempt: 1)), by: prover)
+        try expectRefusal(&chain, .acceptTask(AcceptTask(task: id, attempt: 1)), by: prover, code: "not_awaiting_acceptance")
+        try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: stranger, code: "not_assigned")
+        let proof = OutputRef(path: "proof.bin", digest: SimulatedWorkers.validProofDigest(id), size: 64)
+        try chain.submit(.submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [proof])), by: prover)
+        let delivered = try #require(chain.task(id) as TaskRecord?)
+        let verifiers = delivered.attempts[0].verifiers.map(\.worker)
+        #expect(verifiers.count == 3)
+        let outsider = try #require(keys.first { !verifiers.contains($0.address) && $0.address != proverAddress })
+        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: outsider, code: "not_verifier")
+        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: prover, code: "not_verifier")
+        let verifier = try #require(keys.first { $0.address == verifiers[0] })
+        try chain.submit(.submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier)
+        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier, code: "already_voted")
+    }
+
+    @Test("a result after the running deadline is refused")
+    func lateResult() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let id = try request(&chain, proofRequest(program, seconds: 5))
+        let proverAddress = try #require(chain.task(id)?.attempts.first?.worker)
+        let prover = try #require(keys.first { $0.address == proverAddress })
+        try chain.submit(.acceptTask(AcceptTask(task: id, attempt: 1)), by: prover)
+        let deadline = try #require(chain.task(id)?.attempts.first?.runDeadlineMilliseconds)
+        _ = try chain.advance(deadline - chain.now - 500)
+        let before = chain.state
+        let late = chain.sign(.submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: prover)
+        // The block carrying the result is stamped 1 ms past the deadline: the result is refused, then the attempt times out.
+        let outcome = try chain.block([late], interval: deadline - chain.now + 1)
+        #expect(outcome.rejected.first?.error.code == "deadline_passed")
+        #expect(chain.state.nonce(of: prover.address) == before.nonce(of: prover.address))
+        #expect(chain.task(id)?.attempts.first?.state == .timedOut)
+    }
+
+    @Test("a workflow with a cycle or an unknown step")
+    func workflowShape() throws {
+        var (chain, _, program) = try chainWithProgram()
+        let resources = Resources(cpuMillicores: 1000, memoryBytes: Units.gib)
+        let cycle = SubmitWorkflow(name: "loop", steps: [
+            WorkflowStep(name: "a", program: program, inputs: [.output(ofStep: "b", path: "proof.bin")], resources: resources, timeLimitSeconds: 10),
+            WorkflowStep(name: "b", program: program, inputs: [.output(ofStep: "a", path: "proof.bin")], resources: resources, timeLimitSeconds: 10),
+        ])
+        try expectRefusal(&chain, .submitWorkflow(cycle), by: user, code: "invalid_field")
+        let dangling = SubmitWorkflow(name: "dangling", steps: [
+            WorkflowStep(name: "a", program: program, inputs: [.output(ofStep: "zzz", path: "proof.bin")], resources: resources, timeLimitSeconds: 10),
+        ])
+        try expectRefusal(&chain, .submitWorkflow(dangling), by: user, code: "invalid_field")
+    }
+
+    @Test("only the authority mints; only the requester cancels; unknown tasks")
+    func permissions() throws {
+        var (chain, _, program) = try chainWithProgram()
+        try expectRefusal(&chain, .mint(Mint(to: user.address, amount: 1)), by: user, code: "not_authority")
+        let id = try request(&chain, proofRequest(program))
+        try expectRefusal(&chain, .cancelTask(CancelTask(task: id)), by: otherUser, code: "not_requester")
+        try expectRefusal(&chain, .cancelTask(CancelTask(task: SHA256Hex.of("none"))), by: user, code: "unknown_task")
+        try expectRefusal(&chain, .acceptTask(AcceptTask(task: SHA256Hex.of("none"), attempt: 1)), by: user, code: "unknown_task")
+    }
+
+    @Test("a block with a bad header or a bad transaction is refused whole and changes nothing")
+    func badBlocks() throws {
+        var (chain, _, _) = try chainWithProgram()
+        var follower = try Ledger(genesis: chain.genesis)
+        for block in chain.blocks { _ = try follower.apply(block) }
+        try chain.submit(.transfer(Transfer(to: otherUser.address, amount: 5)), by: user)
+        let good = try #require(chain.blocks.last)
+        let before = follower.state
+
+        var wrongHeight = good
+        wrongHeight.header.height += 1
+        var wrongDigest = good
+        wrongDigest.header.stateDigest = SHA256Hex.of("forged")
+        var wrongTime = good
+        wrongTime.header.timestampMilliseconds = before.lastTimestampMilliseconds
+        var wrongParent = good
+        wrongParent.header.previousHash = SHA256Hex.of("elsewhere")
+        var forgedTransaction = good
+        forgedTransaction.transactions[0].nonce += 1
+        for (block, code) in [(wrongHeight, "bad_height"), (wrongDigest, "state_digest_mismatch"), (wrongTime, "bad_timestamp"),
+                              (wrongParent, "bad_previous_hash"), (forgedTransaction, "bad_transaction")] {
+            do {
+                _ = try follower.apply(block)
+                Issue.record("accepted a bad block (\(code))")
+            } catch let error as LedgerError {
+                #expect(error.code == code)
+            }
+            #expect(follower.state == before)
+        }
+        _ = try follower.apply(good)
+        #expect(follower.state == chain.state)
+    }
+}
+
+/// `expectRefusal` with an explicit nonce.
+func expectRefusal(_ chain: inout TestChain, _ body: TransactionBody, by key: AccountKey, code: String, nonce: UInt64,
+                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    var ledger = chain.ledger
+    let before = ledger.state
+    let transaction = chain.sign(body, by: key, nonce: nonce)
+    do {
+        _ = try ledger.check(transaction)
+        Issue.record("check accepted a transaction that should fail with \(code)", sourceLocation: sourceLocation)
+    } catch let error as LedgerError {
+        #expect(error.code == code, sourceLocation: sourceLocation)
+    }
+    #expect(ledger.state == before, sourceLocation: sourceLocation)
+    var empty = chain
+    _ = try empty.block([])
+    let outcome = try chain.block([transaction])
+    #expect(outcome.rejected.first?.error.code == code, sourceLocation: sourceLocation)
+    #expect(chain.state == empty.state, sourceLocation: sourceLocation)
+}
