@@ -14,6 +14,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure: value types, units, canonical encoding, keys, pricing. No I/O, no clock.
@@ -22,15 +28,34 @@ let package = Package(
         .target(name: "ProvaLedger", dependencies: ["ProvaCore"]),
         // Edge: OCI images and runc execution.
         .target(name: "ProvaSandbox", dependencies: ["ProvaCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Edge: SQLite persistence of blocks and state (GRDB), content-addressed blobs on disk.
+        .target(name: "ProvaStore", dependencies: ["ProvaCore", "ProvaLedger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
+        // Edge: the validator daemon: mempool, block production, HTTP API, SSE, blobs, metrics.
+        .target(name: "ProvaNode", dependencies: [
+            "ProvaCore", "ProvaLedger", "ProvaStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], resources: [.copy("Resources")]),
+        // Edge: the Swift SDK over the HTTP API.
+        .target(name: "ProvaClient", dependencies: ["ProvaCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Fakes and harnesses for tests, benchmarks and the simulator.
         .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger"]),
         .executableTarget(name: "prova", dependencies: [
-            "ProvaCore", "ProvaLedger",
+            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "ProvaBench", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox"]),
+        .executableTarget(name: "ProvaBench", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaNode", "ProvaClient"]),
         .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore"]),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"]),
+        .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient"]),
+        .testTarget(name: "ProvaNodeTests", dependencies: [
+            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
     ],
     swiftLanguageModes: [.v6]

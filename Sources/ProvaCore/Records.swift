@@ -242,8 +242,10 @@ public struct TaskRecord: Codable, Sendable, Hashable {
     public var verifiedAttempt: Int?
     /// How many prover/verifier draws this task has had; part of each selection seed.
     public var draws: Int
+    /// Order of creation on the chain: tasks are served first come, first served in this order.
+    public var sequence: Int64
 
-    public init(id: TaskID, kind: TaskKind, requester: Address, program: ProgramID, inputs: [InputRef], proof: [InputRef], resources: Resources, timeLimitSeconds: Seconds, environment: [String], redundancy: Int64, verifierCount: Int64, proverSet: String?, workflow: WorkflowID?, step: String?, targetWorker: Address?, feePerSlot: MicroCredits, escrow: MicroCredits, state: TaskState, submittedAtMilliseconds: Milliseconds, submittedAtHeight: UInt64, deliveredAtMilliseconds: Milliseconds?, completedAtMilliseconds: Milliseconds?, slots: [Slot], attempts: [Attempt], provers: [Address], paid: MicroCredits, refunded: MicroCredits, burned: MicroCredits, failure: String?, verifiedAttempt: Int?, draws: Int) {
+    public init(id: TaskID, kind: TaskKind, requester: Address, program: ProgramID, inputs: [InputRef], proof: [InputRef], resources: Resources, timeLimitSeconds: Seconds, environment: [String], redundancy: Int64, verifierCount: Int64, proverSet: String?, workflow: WorkflowID?, step: String?, targetWorker: Address?, feePerSlot: MicroCredits, escrow: MicroCredits, state: TaskState, submittedAtMilliseconds: Milliseconds, submittedAtHeight: UInt64, deliveredAtMilliseconds: Milliseconds?, completedAtMilliseconds: Milliseconds?, slots: [Slot], attempts: [Attempt], provers: [Address], paid: MicroCredits, refunded: MicroCredits, burned: MicroCredits, failure: String?, verifiedAttempt: Int?, draws: Int, sequence: Int64 = 0) {
         self.id = id
         self.kind = kind
         self.requester = requester
@@ -275,6 +277,7 @@ public struct TaskRecord: Codable, Sendable, Hashable {
         self.failure = failure
         self.verifiedAttempt = verifiedAttempt
         self.draws = draws
+        self.sequence = sequence
     }
 }
 

@@ -195,4 +195,18 @@ public struct VerifiedTransaction: Sendable, Hashable {
 
     public var body: TransactionBody { transaction.body }
     public var nonce: UInt64 { transaction.nonce }
+
+    init(transaction: SignedTransaction, hash: TransactionHash, senderAddress: Address) {
+        self.transaction = transaction
+        self.hash = hash
+        self.senderAddress = senderAddress
+    }
+
+    /// A transaction taken as verified without checking any signature: for the simulator, which drives the real
+    /// ledger with millions of transactions from senders it controls. Never use it on input from a network.
+    public static func unchecked(sender: Address, nonce: UInt64, body: TransactionBody, chainID: String) -> VerifiedTransaction {
+        let transaction = SignedTransaction(unsigned: UnsignedTransaction(chainID: chainID, sender: "", nonce: nonce, body: body), signature: "")
+        let hash = SHA256Hex.of("prova/unchecked|\(chainID)|\(sender)|\(nonce)")
+        return VerifiedTransaction(transaction: transaction, hash: hash, senderAddress: sender)
+    }
 }

@@ -9,6 +9,7 @@ extension Ledger {
             record { $0.accounts[key] = old }
         }
         state.accounts[key] = account
+        changes.accounts.insert(key)
     }
 
     mutating func put(_ task: TaskRecord) {
@@ -18,6 +19,7 @@ extension Ledger {
             record { $0.tasks[key] = old }
         }
         state.tasks[key] = task
+        changes.tasks.insert(key)
     }
 
     mutating func put(_ worker: Worker) {
@@ -28,6 +30,7 @@ extension Ledger {
             state.selectableIsStale = true
         }
         state.workers[key] = worker
+        changes.workers.insert(key)
     }
 
     mutating func put(_ program: Program) {
@@ -37,6 +40,7 @@ extension Ledger {
             record { $0.programs[key] = old }
         }
         state.programs[key] = program
+        changes.programs.insert(key)
     }
 
     mutating func put(_ set: ProverSet) {
@@ -46,6 +50,7 @@ extension Ledger {
             record { $0.proverSets[key] = old }
         }
         state.proverSets[key] = set
+        changes.proverSets.insert(key)
     }
 
     mutating func put(_ workflow: Workflow) {
@@ -55,6 +60,7 @@ extension Ledger {
             record { $0.workflows[key] = old }
         }
         state.workflows[key] = workflow
+        changes.workflows.insert(key)
     }
 
     mutating func changeTotals(_ change: (inout LedgerState.Totals) -> Void) {

@@ -93,6 +93,8 @@ extension Ledger {
     }
 
     mutating func insert(_ task: TaskRecord) {
+        var task = task
+        task.sequence = state.totals.tasksSubmitted
         put(task)
         state.openTasks.append(task.id)
         changeTotals { $0.tasksSubmitted += 1 }

@@ -35,7 +35,15 @@ extension Ledger {
         let set = task.proverSet.flatMap { state.proverSets[$0] }
         var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "prover")
         let resources = task.resources
-        guard let chosen = drawUniform(&rng, excluding: Set(task.provers), { hasRoom($0, for: resources, in: set) }) else { return nil }
+        let tried = Set(task.provers)
+        let chosen: Address?
+        if let policy = selectionPolicy {
+            let eligible = state.selectable.compactMap { state.workers[$0] }.filter { !tried.contains($0.address) && hasRoom($0, for: resources, in: set) }
+            chosen = eligible.isEmpty ? nil : policy.chooseProver(among: eligible, for: task, random: &rng)
+        } else {
+            chosen = drawUniform(&rng, excluding: tried) { hasRoom($0, for: resources, in: set) }
+        }
+        guard let chosen else { return nil }
         task.draws += 1
         return chosen
     }

@@ -20,7 +20,10 @@ extension Ledger {
         let steps = zip(body.steps, fees).map { WorkflowStepState(name: $0.name, task: nil, fee: $1, state: nil) }
         put(Workflow(id: id, requester: sender, definition: body, state: .running, steps: steps, escrow: total,
                      submittedAtMilliseconds: context.now, completedAtMilliseconds: nil, failure: nil))
-        state.openWorkflows.append(id)
+        let open = state.openWorkflows
+        record { $0.openWorkflows = open }
+        // Kept sorted by ID so the order is the same whether the state was built block by block or restored.
+        state.openWorkflows.insert(id, at: open.firstIndex { $0 > id } ?? open.count)
         emit(.workflowSubmitted, account: sender, workflow: id, amount: total, detail: "\(body.name): \(body.steps.count) steps")
         return id
     }

@@ -9,7 +9,11 @@ public struct Ledger: Sendable {
     /// Undo log of the transaction (or block) being applied; nil when changes need not be revertible.
     var journal: [@Sendable (inout LedgerState) -> Void]?
     var events: [LedgerEvent] = []
+    /// Keys of the records changed by the block being applied, so a store writes only those.
+    var changes = StateChanges()
     var context: BlockContext
+    /// Replaces uniform random prover selection, for comparisons in the simulator only (see `SelectionPolicy`).
+    public var selectionPolicy: (any SelectionPolicy)?
 
     /// The block being applied: its height, timestamp, and the hash of the block before it (the randomness).
     struct BlockContext: Sendable {
@@ -60,6 +64,11 @@ public struct Ledger: Sendable {
         return verified
     }
 
+    /// The stateful half of `check`, for a transaction whose signature was already verified.
+    public mutating func check(verified: VerifiedTransaction, expectedNonce: UInt64? = nil) throws {
+        try dryRun(verified, expectedNonce: expectedNonce)
+    }
+
     /// Stateless checks only: chain, signature, size and shape.
     public func verify(_ transaction: SignedTransaction) throws -> VerifiedTransaction {
         do { return try transaction.verified(chainID: state.chainID) } catch let error as ProvaCoreError { throw LedgerError(error) }
@@ -68,10 +77,12 @@ public struct Ledger: Sendable {
     mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?) throws {
         let savedContext = context
         let savedEvents = events
+        let savedChanges = changes
         context = BlockContext(height: state.height + 1, now: state.lastTimestampMilliseconds + 1, previousHash: state.lastBlockHash)
         defer {
             context = savedContext
             events = savedEvents
+            changes = savedChanges
         }
         let checkpoint = beginJournal()
         defer { rollBack(to: checkpoint) }
@@ -136,11 +147,30 @@ public struct Ledger: Sendable {
                 rejected.append(RejectedTransaction(transaction: transaction, hash: nil, error: error))
             }
         }
+        var proposal = try propose(verified: accepted, timestampMilliseconds: timestampMilliseconds, proposer: proposer)
+        proposal.outcome.rejected = rejected + proposal.outcome.rejected
+        return proposal
+    }
+
+    /// Builds the next block from transactions whose signatures were already checked (by the mempool on entry,
+    /// or built by the simulator). Every stateful rule is still applied; failing transactions are left out.
+    public mutating func propose(verified transactions: [VerifiedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
+        guard timestampMilliseconds > state.lastTimestampMilliseconds else {
+            throw LedgerError("bad_timestamp", "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+        }
+        var accepted = transactions
+        var rejected: [RejectedTransaction] = []
+        let limit = state.parameters.maxBlockTransactions
+        if accepted.count > limit {
+            for extra in accepted[limit...] {
+                rejected.append(RejectedTransaction(transaction: extra.transaction, hash: extra.hash, error: LedgerError("block_full", "the block is full; submit again")))
+            }
+            accepted.removeSubrange(limit...)
+        }
         let header = BlockHeader(height: state.height + 1, previousHash: state.lastBlockHash, timestampMilliseconds: timestampMilliseconds,
                                  proposer: proposer, transactionsHash: "", stateDigest: "")
         var outcome = try applyBody(accepted, header: header, dropRejected: true)
-        rejected.append(contentsOf: outcome.rejected)
-        outcome.rejected = rejected
+        outcome.rejected = rejected + outcome.rejected
         return Proposal(outcome: outcome)
     }
 
@@ -148,6 +178,7 @@ public struct Ledger: Sendable {
     private mutating func applyBody(_ transactions: [VerifiedTransaction], header: BlockHeader, dropRejected: Bool) throws -> BlockOutcome {
         context = BlockContext(height: header.height, now: header.timestampMilliseconds, previousHash: header.previousHash)
         events = []
+        changes = StateChanges()
         var included: [VerifiedTransaction] = []
         var results: [TransactionOutcome] = []
         var rejected: [RejectedTransaction] = []
@@ -185,8 +216,9 @@ public struct Ledger: Sendable {
         state.lastBlockHash = blockHash
         state.lastTimestampMilliseconds = sealed.timestampMilliseconds
         state.stateDigest = sealed.stateDigest
-        let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected)
+        let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected, changes: changes)
         events = []
+        changes = StateChanges()
         return outcome
     }
 
@@ -252,23 +284,25 @@ public struct BlockOutcome: Sendable {
     public let transactions: [TransactionOutcome]
     /// Transactions a proposer left out, with why (always empty for `apply`).
     public internal(set) var rejected: [RejectedTransaction]
+    /// Which records the block changed.
+    public let changes: StateChanges
+}
+
+/// The keys of records a block changed; a store persists exactly these with the block.
+public struct StateChanges: Sendable, Equatable {
+    public internal(set) var accounts: Set<Address> = []
+    public internal(set) var tasks: Set<TaskID> = []
+    public internal(set) var workers: Set<Address> = []
+    public internal(set) var programs: Set<ProgramID> = []
+    public internal(set) var proverSets: Set<String> = []
+    public internal(set) var workflows: Set<WorkflowID> = []
 }
 
 public struct Proposal: Sendable {
-    public let outcome: BlockOutcome
+    public internal(set) var outcome: BlockOutcome
     public var block: Block { outcome.block }
 }
 
-public struct TransactionOutcome: Sendable, Codable, Hashable {
-    public let hash: TransactionHash
-    public let index: Int
-    public let sender: Address
-    public let kind: TransactionBody.Kind
-    /// The ID of what the transaction created: a program, task or workflow.
-    public let created: String?
-    public let firstEvent: Int
-    public let eventCount: Int
-}
 
 public struct RejectedTransaction: Sendable {
     public let transaction: SignedTransaction

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import NIOCore
+import ProvaCore
+
+/// Content-addressed blobs (program images, inputs, proofs): `PUT`/`GET`/`HEAD /v1/blobs/{sha256}`.
+extension ProvaClient {
+    /// Uploads a file: hashes it in one streaming pass, then streams it to the node, which checks the digest again.
+    /// Memory use is one chunk, whatever the file's size.
+    public func putBlob(file: URL) async throws -> BlobReceipt {
+        let (digest, size) = try LocalFile.digest(of: file)
+        let response = try await execute(.PUT, Endpoint("blobs", digest), body: .stream(FileChunks(url: file), length: .known(size)),
+                                         contentType: "application/octet-stream", timeout: transferTimeout)
+        try await check(response)
+        return try decode(BlobReceipt.self, from: try await collect(response), route: Endpoint("blobs", digest))
+    }
+
+    /// Uploads bytes held in memory (small blobs).
+    public func putBlob(bytes: [UInt8]) async throws -> BlobReceipt {
+        let digest = SHA256Hex.of(bytes)
+        let response = try await execute(.PUT, Endpoint("blobs", digest), body: .bytes(ByteBuffer(bytes: bytes)),
+                                         contentType: "application/octet-stream", timeout: transferTimeout)
+        try await check(response)
+        return try decode(BlobReceipt.self, from: try await collect(response), route: Endpoint("blobs", digest))
+    }
+
+    /// Size of a stored blob, or nil when the node does not have it.
+    public func blobExists(digest: String) async throws -> ByteCount? {
+        try Self.checkDigest(digest)
+        let response = try await execute(.HEAD, Endpoint("blobs", digest), timeout: requestTimeout)
+        if response.status.code == 404 { return nil }
+        try await check(response)
+        return response.headers.first(name: "Content-Length").flatMap { ByteCount($0) } ?? 0
+    }
+
+    /// Downloads a blob to `file`, streaming to disk and hashing on the way. The bytes land in `file.part` and are
+    /// renamed into place only when their digest matches; on a mismatch nothing is left behind.
+    /// - Returns: the number of bytes written.
+    @discardableResult
+    public func getBlob(digest: String, to file: URL) async throws -> ByteCount {
+        try Self.checkDigest(digest)
+        let response = try await execute(.GET, Endpoint("blobs", digest), timeout: transferTimeout)
+        try await check(response)
+        let partial = file.appendingPathExtension("part")
+        let handle = try LocalFile.createForWriting(partial)
+        var hasher = SHA256()
+        var size: ByteCount = 0
+        do {
+            for try await buffer in response.body {
+                try buffer.withUnsafeReadableBytes { bytes in
+                    hasher.update(bufferPointer: bytes)
+                    try handle.write(contentsOf: bytes)
+                }
+                size += ByteCount(buffer.readableBytes)
+            }
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: partial)
+            if error is CancellationError { throw error }
+            if error is ClientError { throw error }
+            if let error = error as? CocoaError {
+                throw ClientError("file_unwritable", "writing \(partial.path) failed; check free space and permissions", cause: "\(error)")
+            }
+            throw ClientError.transport(error, node: node)
+        }
+        let actual = Hex.encode(hasher.finalize())
+        guard actual == digest else {
+            try? FileManager.default.removeItem(at: partial)
+            throw ClientError("digest_mismatch", "the node sent bytes whose SHA-256 is \(actual), not \(digest); nothing was kept — retry, or fetch from another node")
+        }
+        do {
+            if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
+            try FileManager.default.moveItem(at: partial, to: file)
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw ClientError("file_unwritable", "cannot put the download in place at \(file.path)", cause: "\(error)")
+        }
+        return size
+    }
+
+    static func checkDigest(_ digest: String) throws {
+        guard SHA256Hex.isDigest(digest) else {
+            throw ClientError("bad_digest", "'\(digest)' is not a blob digest; a digest is 64 lowercase hex characters (SHA-256)")
+        }
+    }
+}
+
+extension LocalFile {
+    /// Creates (or truncates) a file for writing, with its parent directories.
+    static func createForWriting(_ url: URL) throws -> FileHandle {
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+            return try FileHandle(forWritingTo: url)
+        } catch {
+            throw ClientError("file_unwritable", "cannot write \(url.path); check the directory exists and is writable", cause: "\(error)")
+        }
+    }
+}

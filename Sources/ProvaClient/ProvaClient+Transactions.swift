@@ -1,0 +1,45 @@
+import ProvaCore
+
+/// Submitting transactions: the raw route, and `send`, which does nonce, signing and waiting for you.
+extension ProvaClient {
+    /// `POST /v1/transactions`. Without waiting the answer is `pending`; with `waitForCommit` it is `committed`
+    /// (with `height`, `outcome` and `events`) once the transaction is in a block. Any rejection — at entry or at
+    /// block time — throws a `ClientError` carrying the node's code and message.
+    public func submit(_ transaction: SignedTransaction, waitForCommit: Bool = false, timeout: Duration = .seconds(30)) async throws -> TransactionStatus {
+        let seconds = max(1, timeout.components.seconds)
+        let endpoint = waitForCommit ? Endpoint("transactions", query: [("wait", "commit"), ("timeout", String(seconds))]) : Endpoint("transactions")
+        // The node holds the request for up to `timeout`; give the HTTP exchange a little longer so the node's answer wins.
+        let status: TransactionStatus = try await post(endpoint, json: transaction, timeout: (waitForCommit ? timeout : .zero) + requestTimeout)
+        if status.status == .rejected {
+            let error = status.error ?? APIError(code: "rejected", message: "the transaction was left out of the block")
+            throw ClientError(error.code, error.message, cause: "transaction \(status.hash) rejected", httpStatus: 422)
+        }
+        return status
+    }
+
+    /// `GET /v1/transactions/{hash}`: pending, committed (with the transaction, outcome and events) or rejected.
+    public func transaction(hash: TransactionHash) async throws -> TransactionStatus {
+        try await get(Endpoint("transactions", hash))
+    }
+
+    /// Signs `body` with `key` at the account's next nonce and submits it, waiting for the commit.
+    /// The chain ID is read from the node unless given. Checks the body's shape locally first, so a malformed
+    /// request fails before any round trip. Two concurrent `send`s from one key may race for a nonce; serialize them.
+    public func send(_ body: TransactionBody, signedBy key: AccountKey, chainID: String? = nil,
+                     timeout: Duration = .seconds(30)) async throws -> TransactionStatus {
+        do {
+            try body.validateShape()
+        } catch let error as ProvaCoreError {
+            throw ClientError(error.code, error.message, cause: error.cause)
+        }
+        let chain: String
+        if let chainID { chain = chainID } else { chain = try await status().chainID }
+        let nonce = try await account(key.address).nextNonce
+        let unsigned = UnsignedTransaction(chainID: chain, sender: key.publicKeyHex, nonce: nonce, body: body)
+        let signed: SignedTransaction
+        do { signed = try unsigned.signed(by: key) } catch {
+            throw ClientError("bad_encoding", "the transaction cannot be encoded canonically", cause: "\(error)")
+        }
+        return try await submit(signed, waitForCommit: true, timeout: timeout)
+    }
+}

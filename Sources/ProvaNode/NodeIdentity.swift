@@ -1,0 +1,83 @@
+import Foundation
+import ProvaCore
+
+/// Files `prova node init` writes: the genesis and the node's key (mode 0600).
+public enum NodeFiles {
+    struct KeyFile: Codable {
+        var name: String
+        var address: String
+        var publicKey: String
+        var seed: String
+    }
+
+    public static func writeKey(_ key: AccountKey, name: String, to url: URL) throws {
+        let file = KeyFile(name: name, address: key.address, publicKey: key.publicKeyHex, seed: key.seedHex)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(file)
+        guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw NodeError(.internalServerError, "key_write_failed", "cannot write \(url.path); check the directory exists and is writable")
+        }
+    }
+
+    public static func readKey(from url: URL) throws -> AccountKey {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw NodeError(.internalServerError, "key_missing", "no key at \(url.path); run `prova node init` first")
+        }
+        do {
+            return try AccountKey(seedHex: try JSONDecoder().decode(KeyFile.self, from: data).seed)
+        } catch {
+            throw NodeError(.internalServerError, "key_unreadable", "\(url.path) is not a Prova key file", cause: "\(error)")
+        }
+    }
+
+    public static func writeGenesis(_ genesis: Genesis, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(genesis).write(to: url)
+    }
+
+    public static func readGenesis(from url: URL) throws -> Genesis {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw NodeError(.internalServerError, "genesis_missing", "no genesis at \(url.path); run `prova node init --chain-id ID --data-dir DIR` first")
+        }
+        do { return try JSONDecoder().decode(Genesis.self, from: data) } catch {
+            throw NodeError(.internalServerError, "genesis_unreadable", "\(url.path) is not a valid genesis file", cause: "\(error)")
+        }
+    }
+
+    /// Initializes a data directory: node key and genesis. The node key is the chain authority unless the genesis names another.
+    public static func initialize(dataDirectory: URL, chainID: String, genesis supplied: Genesis?, timestampMilliseconds: Milliseconds,
+                                  initialAccounts: [Genesis.FundedAccount] = [], workers: [Genesis.InitialWorker] = [],
+                                  parameters: ChainParameters = .genesisDefaults) throws -> (Genesis, AccountKey) {
+        let manager = FileManager.default
+        let configuration = NodeConfiguration(dataDirectory: dataDirectory)
+        if manager.fileExists(atPath: configuration.genesisFile.path) {
+            throw NodeError(.conflict, "already_initialized", "\(dataDirectory.path) already holds a node; run it with `prova node run --data-dir \(dataDirectory.path)` or pick a new directory")
+        }
+        try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let key = AccountKey()
+        let genesis = supplied ?? Genesis(
+            chainID: chainID, timestampMilliseconds: timestampMilliseconds, authority: key.address, parameters: parameters,
+            accounts: initialAccounts.isEmpty ? [Genesis.FundedAccount(address: key.address, balance: 1_000_000 * MicroCredit.perCredit)] : initialAccounts,
+            workers: workers, treasury: 0, capacityTestProgram: CapacityTestProgram.deploy)
+        do { try genesis.validate() } catch let error as ProvaCoreError {
+            throw NodeError(.badRequest, error.code, "the genesis is invalid: \(error.message)")
+        }
+        try writeKey(key, name: "node", to: configuration.nodeKeyFile)
+        try writeGenesis(genesis, to: configuration.genesisFile)
+        return (genesis, key)
+    }
+}
+
+/// The capacity-test program a default genesis names: the worker image `prova-capacity-test` (built by the
+/// worker tooling from busybox) proves that declared cores and memory are really there.
+public enum CapacityTestProgram {
+    public static let imageDigest = SHA256Hex.of("prova/capacity-test/v1")
+    public static let deploy = DeployProgram(
+        name: "capacity-test",
+        prover: ImageSpec(digest: imageDigest, command: ["/bin/sh", "-c", "prova-capacity-test prove"]),
+        verifier: ImageSpec(digest: imageDigest, command: ["/bin/sh", "-c", "prova-capacity-test verify"]),
+        defaultResources: Resources(cpuMillicores: 1000, memoryBytes: 256 * Units.mib), defaultTimeLimitSeconds: 120,
+        verifierResources: Resources(cpuMillicores: 250, memoryBytes: 64 * Units.mib), verifierTimeLimitSeconds: 30)
+}

@@ -1,0 +1,38 @@
+import GRDB
+
+/// The SQLite schema of a validator's chain database.
+enum ChainSchema {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE blocks (
+                    height INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, header TEXT NOT NULL,
+                    transactions TEXT NOT NULL, outcomes TEXT NOT NULL, transactionCount INTEGER NOT NULL, eventCount INTEGER NOT NULL);
+                CREATE TABLE transactions (hash TEXT PRIMARY KEY, height INTEGER NOT NULL, position INTEGER NOT NULL);
+                CREATE TABLE events (
+                    height INTEGER NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL,
+                    task TEXT, worker TEXT, account TEXT, body TEXT NOT NULL, PRIMARY KEY (height, position));
+                CREATE INDEX events_task ON events(task, height);
+                CREATE INDEX events_worker ON events(worker, height);
+                CREATE INDEX events_account ON events(account, height);
+                CREATE TABLE accounts (address TEXT PRIMARY KEY, body TEXT NOT NULL);
+                CREATE TABLE programs (id TEXT PRIMARY KEY, deployedAt INTEGER NOT NULL, body TEXT NOT NULL);
+                CREATE TABLE tasks (
+                    id TEXT PRIMARY KEY, sequence INTEGER NOT NULL, requester TEXT NOT NULL, program TEXT NOT NULL,
+                    state TEXT NOT NULL, body TEXT NOT NULL);
+                CREATE INDEX tasks_sequence ON tasks(sequence);
+                CREATE INDEX tasks_requester ON tasks(requester, sequence);
+                CREATE INDEX tasks_program ON tasks(program, sequence);
+                CREATE INDEX tasks_state ON tasks(state, sequence);
+                CREATE TABLE task_workers (task TEXT NOT NULL, worker TEXT NOT NULL, sequence INTEGER NOT NULL, PRIMARY KEY (task, worker));
+                CREATE INDEX task_workers_worker ON task_workers(worker, sequence);
+                CREATE TABLE workers (address TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL);
+                CREATE TABLE prover_sets (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+                CREATE TABLE workflows (id TEXT PRIMARY KEY, requester TEXT NOT NULL, submittedAt INTEGER NOT NULL, body TEXT NOT NULL);
+                """)
+        }
+        return migrator
+    }
+}

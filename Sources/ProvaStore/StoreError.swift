@@ -1,0 +1,17 @@
+/// The one error type of ProvaStore: a stable code, a message that says what to do, and the cause.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public let cause: String?
+
+    public init(_ code: String, _ message: String, cause: String? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String {
+        if let cause { return "\(code): \(message) (cause: \(cause))" }
+        return "\(code): \(message)"
+    }
+}

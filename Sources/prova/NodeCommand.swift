@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProvaCore
+import ProvaNode
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Initialize and run a validator node.",
+        subcommands: [NodeInit.self, NodeRun.self])
+}
+
+struct NodeInit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a genesis and a node key into a data directory.")
+
+    @Option(help: "The chain ID (letters, digits, '-', '_', '.').") var chainId: String
+    @Option(help: "Directory for the node's key, genesis, chain database and blobs.") var dataDir: String
+    @Option(help: "Use this genesis file instead of a new one (validators of one chain share it).") var genesis: String?
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: dataDir)
+        var supplied: Genesis?
+        if let genesis {
+            guard let data = FileManager.default.contents(atPath: genesis) else { throw ValidationError("cannot read the genesis file \(genesis)") }
+            do { supplied = try JSONDecoder().decode(Genesis.self, from: data) } catch {
+                throw ValidationError("\(genesis) is not a Prova genesis: \(error)")
+            }
+        }
+        do {
+            let (written, key) = try NodeFiles.initialize(dataDirectory: directory, chainID: supplied?.chainID ?? chainId, genesis: supplied,
+                                                          timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            print("initialized chain '\(written.chainID)' in \(directory.path)")
+            print("node key:  \(key.address)\(written.authority == key.address ? " (chain authority: this node serves the faucet)" : "")")
+            print("genesis:   \(directory.appendingPathComponent("genesis.json").path) (\(written.hash.prefix(16)))")
+            print("run it:    prova node run --data-dir \(dataDir)")
+        } catch let error as NodeError {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+struct NodeRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a solo validator: HTTP API, block production, events.")
+
+    @Option(help: "The data directory written by `prova node init`.") var dataDir: String
+    @Option(help: "Address to listen on, HOST:PORT.") var listen: String = "127.0.0.1:8545"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func run() async throws {
+        guard let separator = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: separator)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8545")
+        }
+        let host = String(listen[..<separator])
+        var logger = Logger(label: "prova.node")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let configuration = NodeConfiguration(dataDirectory: URL(fileURLWithPath: dataDir), host: host, port: port)
+        let node: ValidatorNode
+        do { node = try ValidatorNode(configuration: configuration, logger: logger) } catch let error as NodeError {
+            throw ValidationError(error.message)
+        }
+        try await NodeServer.run(node: node, logger: logger) { bound in
+            // Written straight to the file descriptor: scripts wait for this line, so it must not sit in a buffer.
+            FileHandle.standardOutput.write(Data("prova node listening on http://\(host):\(bound)\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `prova`: the command line. Thin on purpose: every command parses its arguments and calls the libraries.
+@main
+struct Prova: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prova",
+        abstract: "A decentralized proving cloud: deploy prover programs, request proofs, run nodes.",
+        subcommands: [
+            NodeCommand.self, KeysCommand.self, AccountCommand.self, ImageCommand.self, ProgramCommand.self, ProofCommand.self,
+            TaskCommand.self, WorkflowCommand.self, EventsCommand.self, QuoteCommand.self, StatsCommand.self, SimCommand.self,
+        ])
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import ProvaClient
+import ProvaCore
+
+/// `prova task`: inspect and follow tasks.
+struct TaskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "Show, list and watch tasks.",
+        subcommands: [Show.self, List.self, Watch.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a task: attempts, results, votes and money.")
+        @Argument(help: "Task ID.") var id: String
+        @OptionGroup var options: NodeOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let task = try await options.client().task(id)
+                if options.json { return try Output.json(task) }
+                TaskCommand.describe(task)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tasks, newest first.")
+        @Option(help: "Only tasks in this state: pending, assigned, running, delivered, verified, failed, cancelled, expired.")
+        var state: String?
+        @Flag(help: "Only tasks requested by --key.") var mine = false
+        @Option(help: "With --mine: the key whose tasks to list.") var key: String?
+        @Option(help: "Only tasks of this program.") var program: String?
+        @Option(help: "Only tasks proved by this worker address.") var worker: String?
+        @Option(help: "At most this many.") var limit: Int?
+        @OptionGroup var options: NodeOptions
+
+        func validate() throws {
+            if mine, key == nil { throw ValidationError("--mine needs --key NAME (whose tasks are 'mine')") }
+            if let state, TaskState(rawValue: state) == nil {
+                throw ValidationError("--state '\(state)' is not a task state; use pending, assigned, running, delivered, verified, failed, cancelled or expired")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let requester = try mine ? key.map { try KeyStore.standard().info($0).address } : nil
+                let tasks = try await options.client().tasks(state: state.flatMap(TaskState.init(rawValue:)), requester: requester,
+                                                             program: program, worker: worker, limit: limit)
+                if options.json { return try Output.json(tasks) }
+                guard !tasks.isEmpty else { return print("no tasks match") }
+                Output.table(["ID", "STATE", "PROGRAM", "RESOURCES", "LIMIT", "FEE (cr)", "SUBMITTED"], tasks.map {
+                    [$0.id, $0.state.rawValue, Output.short($0.program), $0.resources.summary, Units.formatDuration($0.timeLimitSeconds),
+                     Units.formatCredits($0.feePerSlot * $0.redundancy), Output.time($0.submittedAtMilliseconds) ?? "-"]
+                })
+            }
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow a task live until it is verified or failed.",
+            discussion: "On a terminal, one line updates in place; piped, a line per change. Exits 0 when verified, 1 otherwise.")
+        @Argument(help: "Task ID.") var id: String
+        @OptionGroup var options: NodeOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let client = try options.client()
+                let final = try await watchWithProgress(client, task: id, showProgress: !options.json)
+                if options.json { try Output.json(final) }
+                if final.state != .verified { throw ExitCode.failure }
+            }
+        }
+    }
+
+    static func describe(_ task: TaskRecord) {
+        Output.fields([
+            ("task", task.id), ("state", task.state.rawValue), ("kind", task.kind.rawValue), ("program", task.program),
+            ("requester", task.requester),
+            ("resources", "\(task.resources.summary), time limit \(Units.formatDuration(task.timeLimitSeconds))"),
+            ("redundancy", task.redundancy > 1 ? String(task.redundancy) : nil), ("verifiers", String(task.verifierCount)),
+            ("prover set", task.proverSet), ("workflow", task.workflow.map { "\($0) step \(task.step ?? "?")" }),
+            ("inputs", task.inputs.isEmpty ? nil : task.inputs.map { "\($0.path) (\(Units.formatBytes($0.size)))" }.joined(separator: ", ")),
+            ("fee", Output.credits(task.feePerSlot * task.redundancy)), ("escrow", Output.credits(task.escrow)),
+            ("paid", task.paid > 0 ? Output.credits(task.paid) : nil), ("refunded", task.refunded > 0 ? Output.credits(task.refunded) : nil),
+            ("burned", task.burned > 0 ? Output.credits(task.burned) : nil),
+            ("submitted", Output.time(task.submittedAtMilliseconds).map { "\($0) (block \(task.submittedAtHeight))" }),
+            ("delivered", Output.time(task.deliveredAtMilliseconds)), ("completed", Output.time(task.completedAtMilliseconds)),
+            ("failure", task.failure),
+        ])
+        for attempt in task.attempts {
+            print("")
+            var line = "attempt \(attempt.number) (slot \(attempt.slot)): \(attempt.state.rawValue), worker \(attempt.worker ?? "-")"
+            if attempt.number == task.verifiedAttempt { line += "  ✔ verified" }
+            print(line)
+            var rows: [(String, String?)] = [("  assigned", Output.time(attempt.assignedAtMilliseconds)), ("  accepted", Output.time(attempt.acceptedAtMilliseconds))]
+            if let result = attempt.result {
+                var status = "exit \(result.exitCode)"
+                if result.timedOut { status += ", timed out" }
+                if result.oomKilled { status += ", out of memory" }
+                rows.append(("  result", status + (result.message.map { " — \($0)" } ?? "")))
+                rows.append(("  usage", "wall \(Output.clock(milliseconds: result.usage.wallMilliseconds)), cpu \(Output.clock(milliseconds: result.usage.cpuMilliseconds)), peak memory \(Units.formatBytes(result.usage.peakMemoryBytes))"))
+                for output in result.outputs { rows.append(("  output", "\(output.path) \(Units.formatBytes(output.size)) \(output.digest)")) }
+            }
+            if !attempt.verifiers.isEmpty {
+                let voted = attempt.verifiers.filter { $0.vote != nil }.count
+                rows.append(("  votes", "\(voted)/\(attempt.verifiersNeeded): " + attempt.verifiers.map { "\(Output.short($0.worker)) \($0.vote?.rawValue ?? $0.state.rawValue)" }.joined(separator: ", ")))
+            }
+            rows.append(("  failure", attempt.failure))
+            Output.fields(rows)
+        }
+    }
+}
