@@ -39,23 +39,44 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Resources")]),
         // Edge: the Swift SDK over the HTTP API.
-        .target(name: "ProvaClient", dependencies: ["ProvaCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .target(name: "ProvaClient", dependencies: [
+            "ProvaCore", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Edge: the prover-node daemon: registration, acceptance, proving, verifying, uploads.
+        .target(name: "ProvaWorker", dependencies: [
+            "ProvaCore", "ProvaSandbox", "ProvaClient",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Pure: the network simulator driving the real ledger.
+        .target(name: "ProvaSim", dependencies: ["ProvaCore", "ProvaLedger"]),
         // Fakes and harnesses for tests, benchmarks and the simulator.
         .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger"]),
         .executableTarget(name: "prova", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient",
+            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "ProvaBench", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaNode", "ProvaClient"]),
+        .executableTarget(name: "ProvaBench", dependencies: [
+            "ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaSim", "ProvaNode", "ProvaClient",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore"]),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"]),
         .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient"]),
+        .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim"]),
         .testTarget(name: "ProvaNodeTests", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "ProvaWorkerTests", dependencies: [
+            "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting",
+        ]),
+        .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
         .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,9 +1,9 @@
 import Foundation
 
 /// `prova-bench [ledger|node|sandbox|e2e|sim]`: no argument runs every group.
-let groups = ["ledger", "sandbox"]
+let groups = ["ledger", "node", "sandbox", "sim"]
 let requested = CommandLine.arguments.dropFirst()
-for name in requested where !groups.contains(name) && !["node", "e2e", "sim"].contains(name) {
+for name in requested where !groups.contains(String(name.split(separator: ".")[0])) && !["e2e"].contains(name) {
     FileHandle.standardError.write(Data("unknown benchmark group '\(name)'; groups: \(groups.joined(separator: ", "))\n".utf8))
     exit(2)
 }
@@ -12,7 +12,10 @@ for group in selected {
     let lines: [BenchLine]
     switch group {
     case "ledger": lines = try runLedgerBenchmarks()
+    case "ledger.apply", "ledger.assign": lines = try runLedgerBenchmarks(only: group)
     case "sandbox": lines = try await runSandboxBenchmarks()
+    case "node": lines = try await runNodeBenchmarks()
+    case "sim": lines = try runSimBenchmarks()
     default:
         print("# \(group): not built yet")
         continue

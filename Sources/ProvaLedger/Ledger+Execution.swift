@@ -108,6 +108,12 @@ extension Ledger {
             throw LedgerError("not_verifier", "\(sender) was not chosen to verify attempt \(body.attempt) of task \(body.task)")
         }
         var duty = attempt.verifiers[index]
+        if duty.state == .released, duty.vote == nil {
+            // A drawn verifier whose vote arrives after the majority decided: accepted as a no-op, so honest verifiers
+            // racing the decision see no error (and their later transactions keep their nonces in sequence).
+            emit(.voteCast, task: task.id, attempt: body.attempt, worker: sender, detail: "\(body.verdict.rawValue) (after the decision; not counted)")
+            return
+        }
         guard duty.state == .pending else {
             throw LedgerError(duty.state == .voted ? "already_voted" : "vote_closed",
                               duty.state == .voted ? "\(sender) already voted on attempt \(body.attempt)" : "\(sender)'s vote on attempt \(body.attempt) is no longer open (\(duty.state.rawValue))")

@@ -9,7 +9,7 @@ extension Ledger {
 
     /// Draws one worker uniformly among those for which `eligible` holds. Rejection sampling over all drawable
     /// workers, then an exact scan: the result is uniform over the eligible workers either way, and usually cheap.
-    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: Set<Address>, _ eligible: (Worker) -> Bool) -> Address? {
+    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: [Address], _ eligible: (Worker) -> Bool) -> Address? {
         let candidates = state.selectable
         guard !candidates.isEmpty else { return nil }
         for _ in 0..<32 {
@@ -35,7 +35,7 @@ extension Ledger {
         let set = task.proverSet.flatMap { state.proverSets[$0] }
         var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "prover")
         let resources = task.resources
-        let tried = Set(task.provers)
+        let tried = task.provers
         let chosen: Address?
         if let policy = selectionPolicy {
             let eligible = state.selectable.compactMap { state.workers[$0] }.filter { !tried.contains($0.address) && hasRoom($0, for: resources, in: set) }
@@ -52,36 +52,33 @@ extension Ledger {
     mutating func possibleVerifiers(for task: TaskRecord) -> Int {
         let resources = verifierResources(task)
         let set = task.proverSet.flatMap { state.proverSets[$0] }
+        func counts(_ worker: Worker) -> Bool {
+            worker.status == .active && resources.fits(in: worker.capacity) && (set?.admits(worker) ?? true)
+        }
+        let total: Int
         if set == nil, let cached = state.fitCounts[resources] {
-            return max(cached - task.provers.count, 0)
+            total = cached
+        } else {
+            total = state.selectable.reduce(0) { count, address in count + ((state.workers[address].map(counts) ?? false) ? 1 : 0) }
+            if set == nil { state.fitCounts[resources] = total }
         }
-        var count = 0
-        for address in state.selectable {
-            guard let worker = state.workers[address], resources.fits(in: worker.capacity), set?.admits(worker) ?? true else { continue }
-            count += 1
-        }
-        if set == nil {
-            state.fitCounts[resources] = count
-            return max(count - task.provers.count, 0)
-        }
-        return count - task.provers.filter { address in
-            guard let worker = state.workers[address] else { return false }
-            return worker.status == .active && resources.fits(in: worker.capacity) && (set?.admits(worker) ?? true)
-        }.count
+        // Only provers that were counted (active, fitting, admitted) are subtracted: a prover on probation never was.
+        let countedProvers = task.provers.filter { state.workers[$0].map(counts) ?? false }.count
+        return max(total - countedProvers, 0)
     }
 
     /// Draws up to `count` verifiers for an attempt: never a prover of the task, never twice for the same attempt.
     mutating func drawVerifiers(for task: inout TaskRecord, attempt number: Int, count: Int) -> [Address] {
         let set = task.proverSet.flatMap { state.proverSets[$0] }
-        var excluded = Set(task.provers)
-        for duty in task.attempts[number - 1].verifiers { excluded.insert(duty.worker) }
+        var excluded = task.provers
+        for duty in task.attempts[number - 1].verifiers { excluded.append(duty.worker) }
         var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "verifier")
         let resources = verifierResources(task)
         var chosen: [Address] = []
         for _ in 0..<count {
             guard let address = drawUniform(&rng, excluding: excluded, { hasRoom($0, for: resources, in: set) }) else { break }
             chosen.append(address)
-            excluded.insert(address)
+            excluded.append(address)
         }
         if !chosen.isEmpty { task.draws += 1 }
         return chosen

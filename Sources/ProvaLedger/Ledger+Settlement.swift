@@ -31,6 +31,8 @@ extension Ledger {
                 changeTotals { $0.tasksVerified += 1 }
                 if var program = state.programs[task.program] {
                     program.tasksVerified += 1
+                    // Strikes count consecutive tasks that failed on every attempt: a program that works again starts over.
+                    program.strikes = 0
                     put(program)
                 }
             }

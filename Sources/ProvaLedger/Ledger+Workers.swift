@@ -83,17 +83,20 @@ extension Ledger {
 
     // MARK: Capacity, strikes, jail
 
+    /// Reservations change in place (no copy of the worker record): they are the hottest write of a block.
     mutating func reserve(_ address: Address, _ resources: Resources) {
-        guard var worker = state.workers[address] else { return }
-        worker.reserved = worker.reserved + resources
-        worker.assignments += 1
-        put(worker)
+        guard let old = state.workers[address]?.reserved else { return }
+        if journal != nil { record { $0.workers[address]?.reserved = old; $0.workers[address]?.assignments -= 1 } }
+        state.workers[address]?.reserved = old + resources
+        state.workers[address]?.assignments += 1
+        changes.workers.insert(address)
     }
 
     mutating func release(_ address: Address, _ resources: Resources) {
-        guard var worker = state.workers[address] else { return }
-        worker.reserved = worker.reserved - resources
-        put(worker)
+        guard let old = state.workers[address]?.reserved else { return }
+        if journal != nil { record { $0.workers[address]?.reserved = old } }
+        state.workers[address]?.reserved = old - resources
+        changes.workers.insert(address)
     }
 
     mutating func strike(_ address: Address, reason: String, task: TaskID?) {

@@ -44,6 +44,12 @@ public struct LedgerState: Sendable, Equatable {
         public internal(set) var tasksVerified: Int64 = 0
         public internal(set) var tasksFailed: Int64 = 0
         public internal(set) var fallbacks: Int64 = 0
+
+        public init(minted: MicroCredits = 0, treasury: MicroCredits = 0, burned: MicroCredits = 0, tasksSubmitted: Int64 = 0,
+                    tasksVerified: Int64 = 0, tasksFailed: Int64 = 0, fallbacks: Int64 = 0) {
+            self.minted = minted; self.treasury = treasury; self.burned = burned; self.tasksSubmitted = tasksSubmitted
+            self.tasksVerified = tasksVerified; self.tasksFailed = tasksFailed; self.fallbacks = fallbacks
+        }
     }
 
     public static func == (lhs: LedgerState, rhs: LedgerState) -> Bool {

@@ -4,11 +4,12 @@ import ProvaCore
 /// Deterministic randomness for selection: xoshiro256** seeded from a SHA-256 digest.
 /// The standard library's `random(in:using:)` is not specified to stay the same across Swift
 /// versions, so bounded draws use Lemire's method here, fixed forever.
-public struct SeededGenerator: Sendable {
+public struct SeededGenerator: Sendable, RandomNumberGenerator {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed text: String) {
-        let digest = Array(SHA256.hash(data: Array(text.utf8)))
+        var text = text
+        let digest = text.withUTF8 { Array(SHA256.hash(data: $0)) }
         func word(_ offset: Int) -> UInt64 {
             var value: UInt64 = 0
             for index in 0..<8 { value = value << 8 | UInt64(digest[offset + index]) }
@@ -20,7 +21,15 @@ public struct SeededGenerator: Sendable {
 
     /// The selection seed of DESIGN §5: SHA-256(previous block hash ‖ task ID ‖ attempt ‖ role).
     public init(previousBlockHash: String, task: TaskID, attempt: Int, role: String) {
-        self.init(seed: "\(previousBlockHash)|\(task)|\(attempt)|\(role)")
+        var text = previousBlockHash
+        text.reserveCapacity(previousBlockHash.utf8.count + task.utf8.count + role.utf8.count + 24)
+        text += "|"
+        text += task
+        text += "|"
+        text += String(attempt)
+        text += "|"
+        text += role
+        self.init(seed: text)
     }
 
     public mutating func next() -> UInt64 {

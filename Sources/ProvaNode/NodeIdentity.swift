@@ -70,14 +70,29 @@ public enum NodeFiles {
     }
 }
 
-/// The capacity-test program a default genesis names: the worker image `prova-capacity-test` (built by the
-/// worker tooling from busybox) proves that declared cores and memory are really there.
+/// The capacity-test program a genesis names (DESIGN §7). Its image is built from the host's busybox by
+/// `ProvaWorker.CapacityTestImage.build(at:)`; the digest depends on the busybox binary (Debian updates change it), so
+/// a devnet builds the image at init, stores the archive in the node's blob store, and names the digest with
+/// `deploy(imageDigest:)`. The script inside proves the declared cores and memory (`PROVA_TEST_*` environment).
 public enum CapacityTestProgram {
-    public static let imageDigest = SHA256Hex.of("prova/capacity-test/v1")
-    public static let deploy = DeployProgram(
-        name: "capacity-test",
-        prover: ImageSpec(digest: imageDigest, command: ["/bin/sh", "-c", "prova-capacity-test prove"]),
-        verifier: ImageSpec(digest: imageDigest, command: ["/bin/sh", "-c", "prova-capacity-test verify"]),
-        defaultResources: Resources(cpuMillicores: 1000, memoryBytes: 256 * Units.mib), defaultTimeLimitSeconds: 120,
-        verifierResources: Resources(cpuMillicores: 250, memoryBytes: 64 * Units.mib), verifierTimeLimitSeconds: 30)
+    /// Where the image puts the test script.
+    public static let scriptPath = "/usr/local/bin/prova-capacity-test"
+
+    /// A digest no real image has: genesis files made without building the image (tests of the ledger and node,
+    /// which never run the program). Workers decline capacity tests naming it, since no node stores such an image.
+    public static let placeholderImageDigest = SHA256Hex.of("prova/capacity-test/v1")
+    public static let imageDigest = placeholderImageDigest
+
+    /// The program with the placeholder image.
+    public static var deploy: DeployProgram { deploy(imageDigest: placeholderImageDigest) }
+
+    /// The program running the capacity-test image whose archive has SHA-256 `imageDigest`.
+    public static func deploy(imageDigest: String) -> DeployProgram {
+        DeployProgram(
+            name: "capacity-test",
+            prover: ImageSpec(digest: imageDigest, command: ["/bin/sh", scriptPath, "prove"]),
+            verifier: ImageSpec(digest: imageDigest, command: ["/bin/sh", scriptPath, "verify"]),
+            defaultResources: Resources(cpuMillicores: 1000, memoryBytes: 256 * Units.mib), defaultTimeLimitSeconds: 120,
+            verifierResources: Resources(cpuMillicores: 250, memoryBytes: 64 * Units.mib), verifierTimeLimitSeconds: 30)
+    }
 }

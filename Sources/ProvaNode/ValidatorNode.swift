@@ -66,13 +66,21 @@ public actor ValidatorNode {
     // MARK: Submitting
 
     /// Check-on-entry: signature, chain, shape, size, nonce sequence, balance and every rule of the kind.
-    public func submit(_ transaction: SignedTransaction) throws -> TransactionStatus {
+    /// The signature is checked before entering the actor, so HTTP threads verify in parallel.
+    public nonisolated func submit(_ transaction: SignedTransaction) async throws -> TransactionStatus {
         let verified: VerifiedTransaction
-        do { verified = try ledger.verify(transaction) } catch let error as LedgerError { throw NodeError(error) }
+        do { verified = try transaction.verified(chainID: genesis.chainID) } catch let error as ProvaCoreError {
+            throw NodeError(LedgerError(error))
+        }
+        return try await admit(verified)
+    }
+
+    /// The stateful half of check-on-entry, against the current state and the sender's transactions already waiting.
+    func admit(_ verified: VerifiedTransaction) throws -> TransactionStatus {
         if mempool.contains(verified.hash) {
             return TransactionStatus(hash: verified.hash, status: .pending)
         }
-        if let committed = try? store.committedTransaction(verified.hash) {
+        if verified.nonce < ledger.state.nonce(of: verified.senderAddress), let committed = try? store.committedTransaction(verified.hash) {
             return committed
         }
         guard !mempool.isFull else {
@@ -242,7 +250,7 @@ public actor ValidatorNode {
         }
         let body = TransactionBody.mint(Mint(to: request.address, amount: request.amount, memo: "faucet"))
         let unsigned = UnsignedTransaction(chainID: genesis.chainID, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)
-        do { return try submit(try unsigned.signed(by: nodeKey)) } catch let error as ProvaCoreError {
+        do { return try admit(try ledger.verify(try unsigned.signed(by: nodeKey))) } catch let error as ProvaCoreError {
             throw NodeError(.badRequest, error.code, error.message)
         }
     }

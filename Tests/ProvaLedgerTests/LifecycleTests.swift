@@ -287,3 +287,80 @@ struct RuleTests {
         expectConserved(chain.state)
     }
 }
+
+@Suite("Workflows", .tags(.unit))
+struct WorkflowTests {
+    func aggregation(_ program: ProgramID, segments: Int) -> SubmitWorkflow {
+        let resources = Resources(cpuMillicores: 1_000, memoryBytes: Units.gib)
+        var steps = (0..<segments).map { index in
+            WorkflowStep(name: "segment-\(index)", program: program, inputs: [.file(Fixtures.input("segment-\(index).bin"))], resources: resources, timeLimitSeconds: 30)
+        }
+        steps.append(WorkflowStep(name: "aggregate", program: program,
+                                  inputs: (0..<segments).map { .output(ofStep: "segment-\($0)", path: "proof.bin") }, resources: resources, timeLimitSeconds: 30))
+        return SubmitWorkflow(name: "segments-to-root", steps: steps)
+    }
+
+    @Test("N segment proofs → an aggregation step that starts only when its parents are verified, reading their outputs")
+    func aggregationTree() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let balance = chain.state.balance(of: user.address)
+        let outcome = try chain.submit(.submitWorkflow(aggregation(program, segments: 3)), by: user)
+        let id = try #require(outcome.transactions.first?.created)
+        let workflow = try #require(chain.state.workflows[id])
+        let total = workflow.steps.map(\.fee).reduce(0, +)
+        #expect(chain.state.balance(of: user.address) == balance - total)
+        #expect(workflow.steps.filter { $0.task != nil }.count == 3)
+        #expect(workflow.steps.last?.task == nil)
+
+        var workers = SimulatedWorkers(keys: keys)
+        workers.observe(outcome.events, state: chain.state)
+        try chain.run(&workers) { $0.workflows[id]?.state == .completed }
+        let done = try #require(chain.state.workflows[id])
+        #expect(done.state == .completed)
+        #expect(done.escrow == 0)
+        let rootID = try #require(done.steps.last?.task)
+        let root = try #require(chain.task(rootID))
+        #expect(root.inputs.map(\.path) == ["segment-0/proof.bin", "segment-1/proof.bin", "segment-2/proof.bin"])
+        for input in root.inputs {
+            let parent = try #require(chain.task(IDs.workflowStep(id, step: String(input.path.split(separator: "/")[0]))))
+            #expect(input.digest == SimulatedWorkers.validProofDigest(parent.id))
+            #expect(parent.completedAtMilliseconds ?? .max <= root.submittedAtMilliseconds)
+        }
+        expectConserved(chain.state)
+    }
+
+    @Test("a failed step cancels the rest and refunds their escrow")
+    func failureCancelsTheRest() throws {
+        var (chain, keys, program) = try chainWithProgram()
+        let failing = try chain.submit(.deployProgram(Fixtures.program("always-fails")), by: user)
+        let bad = try #require(failing.transactions.first?.created)
+        var definition = aggregation(program, segments: 2)
+        definition.steps[0].program = bad
+        let balance = chain.state.balance(of: user.address)
+        let outcome = try chain.submit(.submitWorkflow(definition), by: user)
+        let id = try #require(outcome.transactions.first?.created)
+        let badTask = IDs.workflowStep(id, step: "segment-0")
+        // The bad step's provers never deliver (its attempts time out); the good segment proves honestly.
+        var workers = SimulatedWorkers(keys: keys)
+        workers.observe(outcome.events, state: chain.state)
+        for _ in 0..<400 {
+            let due = workers.due(at: chain.now + 1_000, chain: &chain).filter { transaction in
+                if case .submitResult(let result) = transaction.body { return result.task != badTask }
+                return true
+            }
+            let block = try chain.block(due, interval: 1_000)
+            workers.observe(block.events, state: chain.state)
+            if chain.state.workflows[id]?.state != .running { break }
+        }
+        let done = try #require(chain.state.workflows[id])
+        #expect(done.state == .failed)
+        #expect(done.escrow == 0)
+        #expect(chain.task(badTask)?.state == .failed)
+        #expect(done.steps.last?.task == nil)
+        // The aggregate step never started: its escrow came back to the requester.
+        let refunds = chain.allEvents.filter { $0.kind == .refunded && $0.workflow == id }
+        #expect(refunds.map(\.amount) == [done.steps[2].fee])
+        #expect(chain.state.balance(of: user.address) >= balance - done.steps[0].fee - done.steps[1].fee)
+        expectConserved(chain.state)
+    }
+}

@@ -1,0 +1,18 @@
+/// The one error type of ProvaSim: a stable machine-readable `code`, a `message` that says what was wrong
+/// and how to fix it, and the underlying cause when there is one.
+public struct SimError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public let cause: String?
+
+    public init(_ code: String, _ message: String, cause: String? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String {
+        if let cause { return "\(code): \(message) (cause: \(cause))" }
+        return "\(code): \(message)"
+    }
+}

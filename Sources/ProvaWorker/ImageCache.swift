@@ -1,0 +1,53 @@
+import Foundation
+import ProvaCore
+import ProvaSandbox
+
+/// Program images by digest: fetched once from the blob stores, imported once into a read-only root filesystem
+/// (`ImageStore`, which re-hashes every layer), and the archive then dropped to save disk.
+actor ImageCache {
+    let store: ImageStore
+    let fetcher: BlobFetcher
+    let staging: URL
+    private var inflight: [String: Task<URL, any Error>] = [:]
+
+    init(store: ImageStore, fetcher: BlobFetcher, staging: URL) {
+        self.store = store; self.fetcher = fetcher; self.staging = staging
+    }
+
+    /// Whether the image is imported here or some node stores its archive.
+    func isAvailable(_ digest: String) async -> Bool {
+        if await store.importedDigests().contains(digest) { return true }
+        return await fetcher.availableOnSomeNode(digest)
+    }
+
+    /// The root filesystem of image `digest`.
+    func rootfs(_ digest: String) async throws -> URL {
+        if let running = inflight[digest] { return try await running.value }
+        let task = Task { try await self.load(digest) }
+        inflight[digest] = task
+        defer { inflight[digest] = nil }
+        return try await task.value
+    }
+
+    private func load(_ digest: String) async throws -> URL {
+        let archive = staging.appendingPathComponent("\(digest).tar")
+        if await store.importedDigests().contains(digest) {
+            // Already imported: the store answers from its cache without reading the archive.
+            if let rootfs = try? await store.rootfs(forArchive: archive, expectedDigest: digest) { return rootfs }
+        }
+        do {
+            let downloaded = try await fetcher.cachedFile(digest: digest, size: nil, url: nil)
+            let rootfs: URL
+            do { rootfs = try await store.rootfs(forArchive: downloaded, expectedDigest: digest) } catch {
+                await fetcher.discard(digest)
+                throw error
+            }
+            // Once imported the archive is dead weight: the store keeps the root filesystem.
+            await fetcher.discard(digest)
+            return rootfs
+        } catch {
+            if isCancellation(error) { throw CancellationError() }
+            throw WorkerError.wrap(error, "image_unavailable", "image \(digest) could not be fetched or imported")
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+import ProvaClient
+import ProvaCore
+import ProvaSandbox
+
+/// One prover attempt assigned to this worker: accept (or decline) inside the window, fetch, run, upload, submit.
+///
+/// Every step first reads the task from the chain, so a job started twice, or again after a restart, only does what
+/// the chain still lacks: it never accepts twice, reruns an accepted attempt whose result is unknown, and resends a
+/// journaled result instead of running again.
+struct ProverJob: Sendable {
+    let key: JobKey
+    let services: WorkerServices
+    var logger: Logger { services.logger }
+
+    func run() async {
+        do {
+            try await proceed()
+        } catch {
+            if isCancellation(error) {
+                logger.debug("job stopped", metadata: ["job": "\(key)"])
+                return
+            }
+            logger.error("job failed; it is retried from the journal", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(error))"])
+        }
+    }
+
+    private func proceed() async throws {
+        // A few rounds: an AcceptTask can race with a restart's earlier one; re-read the chain and go on from there.
+        for _ in 0..<3 {
+            let task = try await services.task(key.task)
+            guard key.attempt >= 1, key.attempt <= task.attempts.count, task.attempts[key.attempt - 1].worker == services.address else {
+                await services.journal.remove(key)
+                return
+            }
+            let attempt = task.attempts[key.attempt - 1]
+            var record = await services.journal.record(key) ?? JobRecord(key: key, phase: .accepting, program: task.program, resources: task.resources)
+            switch attempt.state {
+            case .assigned:
+                if let reason = await refusal(task) {
+                    await decline(reason)
+                    return
+                }
+                guard let gpus = await services.local.reserve(key, task.resources) else {
+                    await decline("no free capacity on this worker right now")
+                    return
+                }
+                record.phase = .accepting
+                try await services.journal.save(record)
+                do {
+                    try await services.sender.send(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
+                } catch let error as ClientError where error.code == "not_awaiting_acceptance" {
+                    await services.local.release(key)
+                    continue
+                } catch let error as ClientError where error.isClientMistake {
+                    logger.warning("could not accept", metadata: ["job": "\(key)", "error": "\(error)"])
+                    await services.local.release(key)
+                    await services.journal.remove(key)
+                    return
+                } catch {
+                    await services.local.release(key)
+                    throw error
+                }
+                logger.info("accepted", metadata: ["job": "\(key)", "resources": "\(task.resources.summary)", "timeLimit": "\(task.timeLimitSeconds)s"])
+                record.phase = .running
+                try await services.journal.save(record)
+                try await execute(task, record: record, gpus: gpus)
+                return
+            case .running:
+                // Accepted earlier (by this process or before a restart): finish it.
+                let gpus = await services.local.reserve(key, task.resources, force: true) ?? []
+                if record.phase == .accepting { record.phase = .running }
+                try await execute(task, record: record, gpus: gpus)
+                return
+            default:
+                await services.journal.remove(key)
+                return
+            }
+        }
+    }
+
+    /// Why this worker cannot take the task, or nil when it can. Only cheap checks: the window is seconds long.
+    private func refusal(_ task: TaskRecord) async -> String? {
+        if await services.isDraining() { return "the worker is shutting down" }
+        let program: Program
+        do { program = try await services.program(task.program) } catch {
+            return "the program \(task.program.prefix(12)) cannot be read: \(WorkerError.describe(error))"
+        }
+        if program.blocked { return "the program is blocked" }
+        let devices = services.configuration.gpuDevices.count
+        if task.resources.gpus > Int64(devices) { return "the task needs \(task.resources.gpus) GPUs; this worker has \(devices)" }
+        if !(await services.local.wouldFit(task.resources)) { return "no free capacity on this worker right now" }
+        if let big = task.inputs.first(where: { $0.size > services.configuration.maxDownloadBytes }) {
+            return "input \(big.path) is \(Units.formatBytes(big.size)); this worker downloads at most \(Units.formatBytes(services.configuration.maxDownloadBytes)) per file"
+        }
+        if !(await services.images.isAvailable(program.deploy.prover.digest)) {
+            return "the prover image \(program.deploy.prover.digest.prefix(12)) is not stored on any node this worker knows"
+        }
+        return nil
+    }
+
+    private func decline(_ reason: String) async {
+        logger.notice("declining", metadata: ["job": "\(key)", "reason": "\(reason)"])
+        do {
+            try await services.sender.send(.declineTask(DeclineTask(task: key.task, attempt: key.attempt, reason: String(reason.prefix(300)))), urgent: true)
+        } catch {
+            logger.warning("could not decline", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(error))"])
+        }
+        await services.journal.remove(key)
+    }
+
+    /// Finishes an accepted attempt, holding its local capacity until the result is on the chain.
+    private func execute(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice]) async throws {
+        do {
+            try await finish(task, record: record, gpus: gpus)
+        } catch {
+            await services.local.release(key)
+            throw error
+        }
+        await services.local.release(key)
+    }
+
+    private func finish(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice]) async throws {
+        var record = record
+        if record.phase == .submitting, let result = record.result {
+            try await services.submit(.submitResult(result), record: record)
+            return
+        }
+        let result: SubmitResult
+        if record.phase == .finished, let journaled = record.result {
+            result = journaled
+        } else {
+            result = try await produce(task, gpus: gpus)
+            record.result = result
+            record.phase = .finished
+            try await services.journal.save(record)
+        }
+        try Task.checkCancellation()
+        await services.hooks.beforeSubmit?(key)
+        try Task.checkCancellation()
+        try await services.submit(.submitResult(result), record: record)
+    }
+
+    /// Runs the program and describes what happened. A failure to prepare the run (an image or input that cannot be
+    /// fetched) is reported as a failed result at once, so the task falls back now rather than at the deadline.
+    private func produce(_ task: TaskRecord, gpus: [GPUDevice]) async throws -> SubmitResult {
+        let workspace = try RunWorkspace.fresh(services.paths.runs, for: key)
+        defer { workspace.remove() }
+        do {
+            let program = try await services.program(task.program)
+            let image = program.deploy.prover
+            let rootfs = try await services.images.rootfs(image.digest)
+            for input in task.inputs {
+                try await services.fetcher.fetch(digest: input.digest, size: input.size, url: input.url,
+                                                 to: try RunWorkspace.place(input.path, in: workspace.input))
+            }
+            let facts = RunSettings.facts(task: task, attempt: key.attempt, role: .prover, resources: task.resources,
+                                          timeLimitSeconds: task.timeLimitSeconds, worker: services.address)
+            let spec = RunSpec(
+                rootfs: rootfs, command: image.command,
+                environment: RunSettings.environment(image: image.environment, request: task.environment, worker: facts),
+                inputDirectory: workspace.input, outputDirectory: workspace.output,
+                limits: RunSettings.limits(task.resources, timeLimitSeconds: task.timeLimitSeconds, configuration: services.configuration),
+                gpus: gpus, workingDirectory: workspace.bundle)
+            await services.hooks.runStarting?(key)
+            try Task.checkCancellation()
+            logger.info("running", metadata: ["job": "\(key)", "image": "\(image.digest.prefix(12))"])
+            let run = try await services.runtime.run(spec)
+            logger.info("run finished", metadata: ["job": "\(key)", "exit": "\(run.exitCode)", "timedOut": "\(run.timedOut)", "oom": "\(run.oomKilled)",
+                                                   "wall": "\(run.wallMilliseconds)ms", "outputs": "\(run.outputs.count)"])
+            return try await report(run, task: task, workspace: workspace)
+        } catch {
+            if isCancellation(error) { throw CancellationError() }
+            let text = "the worker could not run the program: \(WorkerError.describe(error))"
+            logger.error("run failed before the program could finish", metadata: ["job": "\(key)", "error": "\(text)"])
+            return SubmitResult(task: key.task, attempt: key.attempt, exitCode: -1, outputs: [], message: String(text.prefix(300)))
+        }
+    }
+
+    /// Uploads the outputs and logs and builds the result with the measured usage.
+    private func report(_ run: RunResult, task: TaskRecord, workspace: RunWorkspace) async throws -> SubmitResult {
+        var outputs: [OutputRef] = []
+        var skipped: [String] = []
+        for file in run.outputs {
+            guard outputs.count < Limits.maxOutputs, (try? RunWorkspace.place(file.path, in: workspace.output)) != nil else {
+                skipped.append(file.path)
+                continue
+            }
+            let receipt = try await services.upload(file: workspace.output.appendingPathComponent(file.path))
+            outputs.append(OutputRef(path: file.path, digest: receipt.digest, size: receipt.size))
+        }
+        // The logs as kept (the first `logBytesLimit` bytes), stored as blobs so requesters can read them.
+        let stdout = run.stdout.isEmpty ? nil : try await services.upload(bytes: run.stdout).digest
+        let stderr = run.stderr.isEmpty ? nil : try await services.upload(bytes: run.stderr).digest
+        var message = RunSettings.message(for: run, resources: task.resources, timeLimitSeconds: task.timeLimitSeconds)
+        if !skipped.isEmpty {
+            let note = "\(skipped.count) output file(s) not reported (bad names or more than \(Limits.maxOutputs) files)"
+            message = message.map { $0 + "; " + note } ?? note
+        }
+        return SubmitResult(task: key.task, attempt: key.attempt, exitCode: run.exitCode, timedOut: run.timedOut, oomKilled: run.oomKilled,
+                            outputs: outputs, stdoutDigest: stdout, stderrDigest: stderr,
+                            usage: MeasuredUsage(wallMilliseconds: run.wallMilliseconds, cpuMilliseconds: run.cpuMilliseconds,
+                                                 peakMemoryBytes: run.peakMemoryBytes),
+                            message: message)
+    }
+}

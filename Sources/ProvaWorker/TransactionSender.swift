@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import ProvaClient
+import ProvaCore
+
+/// Signs and sends the worker's transactions one at a time.
+///
+/// One key has one nonce sequence: two transactions signed concurrently would race for the same nonce, and a
+/// transaction rejected at block time orphans the ones queued behind it. So sends are serialized, each waits for its
+/// commit, and time-critical ones (AcceptTask, DeclineTask) jump the queue. A transport failure resends the *same*
+/// signed transaction (the node answers a known one with its status); a nonce conflict signs again.
+actor TransactionSender {
+    let client: ProvaClient
+    let key: AccountKey
+    let chainID: String
+    let logger: Logger
+    let attempts: Int
+    let committed: (@Sendable (TransactionBody) async -> Void)?
+
+    private var busy = false
+    private var urgentWaiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(client: ProvaClient, key: AccountKey, chainID: String, logger: Logger, attempts: Int = 5,
+         committed: (@Sendable (TransactionBody) async -> Void)?) {
+        self.client = client; self.key = key; self.chainID = chainID; self.logger = logger; self.attempts = attempts; self.committed = committed
+    }
+
+    /// Signs `body` at the next nonce, calls `signed` with the transaction (to journal it) before it leaves, sends it
+    /// and waits for its commit. Throws the node's `ClientError` when the ledger refuses it.
+    @discardableResult
+    func send(_ body: TransactionBody, urgent: Bool = false,
+              signed: (@Sendable (SignedTransaction) async throws -> Void)? = nil) async throws -> TransactionStatus {
+        await acquire(urgent: urgent)
+        defer { release() }
+        var resigns = 0
+        while true {
+            try Task.checkCancellation()
+            let nonce = try await retrying("read the account nonce") { try await self.client.account(self.key.address).nextNonce }
+            let transaction: SignedTransaction
+            do {
+                transaction = try UnsignedTransaction(chainID: chainID, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
+            } catch {
+                throw WorkerError("signing_failed", "the \(body.kind.rawValue) transaction cannot be encoded canonically", cause: "\(error)")
+            }
+            try await signed?(transaction)
+            do {
+                let status = try await submitUntilDecided(transaction)
+                await committed?(body)
+                return status
+            } catch let error as ClientError where (error.code == "nonce_replayed" || error.code == "nonce_skipped") && resigns < attempts {
+                // Another transaction of this key took the nonce (e.g. one resent after a restart): sign again.
+                resigns += 1
+                logger.debug("nonce conflict; signing again", metadata: ["kind": "\(body.kind.rawValue)", "code": "\(error.code)"])
+            }
+        }
+    }
+
+    /// Resends a transaction signed earlier (from the journal), unchanged.
+    @discardableResult
+    func resend(_ transaction: SignedTransaction) async throws -> TransactionStatus {
+        await acquire(urgent: false)
+        defer { release() }
+        let status = try await submitUntilDecided(transaction)
+        await committed?(transaction.body)
+        return status
+    }
+
+    /// Submits and waits for a commit or a rejection, resending the same bytes after transport failures.
+    private func submitUntilDecided(_ transaction: SignedTransaction) async throws -> TransactionStatus {
+        var status = try await retrying("send \(transaction.body.kind.rawValue)") {
+            try await self.client.submit(transaction, waitForCommit: true, timeout: .seconds(30))
+        }
+        // Still pending after the wait (a slow or busy node): ask again; resubmitting a known transaction is harmless.
+        var polls = 0
+        while status.status == .pending {
+            polls += 1
+            guard polls <= 20 else {
+                throw WorkerError("commit_timeout", "transaction \(status.hash) stayed pending for 10 minutes; the node may be stalled — check its log")
+            }
+            status = try await retrying("wait for \(transaction.body.kind.rawValue)") {
+                try await self.client.submit(transaction, waitForCommit: true, timeout: .seconds(30))
+            }
+        }
+        return status
+    }
+
+    /// Runs `operation`, retrying transport failures (not the node's refusals) with backoff.
+    func retrying<T: Sendable>(_ what: String, _ operation: @Sendable () async throws -> T) async throws -> T {
+        var delay = Duration.milliseconds(250)
+        var failures = 0
+        while true {
+            do {
+                return try await operation()
+            } catch let error as ClientError where error.httpStatus == nil || error.httpStatus == 503 || (error.httpStatus ?? 0) >= 500 {
+                failures += 1
+                guard failures < attempts else { throw error }
+                logger.warning("retrying after a transport failure", metadata: ["what": "\(what)", "error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    // MARK: the queue
+
+    private func acquire(urgent: Bool) async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { continuation in
+            if urgent { urgentWaiters.append(continuation) } else { waiters.append(continuation) }
+        }
+    }
+
+    private func release() {
+        if !urgentWaiters.isEmpty {
+            urgentWaiters.removeFirst().resume()
+        } else if !waiters.isEmpty {
+            waiters.removeFirst().resume()
+        } else {
+            busy = false
+        }
+    }
+}
