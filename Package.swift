@@ -49,12 +49,19 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Edge: the embedded default network: one validator and N workers in one process.
+        .target(name: "ProvaDevnet", dependencies: [
+            "ProvaCore", "ProvaNode", "ProvaWorker", "ProvaClient", "ProvaSandbox",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Pure: the network simulator driving the real ledger.
         .target(name: "ProvaSim", dependencies: ["ProvaCore", "ProvaLedger"]),
         // Fakes and harnesses for tests, benchmarks and the simulator.
         .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger"]),
         .executableTarget(name: "prova", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox",
+            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox", "ProvaDevnet",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -77,6 +84,7 @@ let package = Package(
             "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting",
         ]),
         .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
+        .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient"]),
         .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
     ],
     swiftLanguageModes: [.v6]

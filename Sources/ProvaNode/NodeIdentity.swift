@@ -49,7 +49,8 @@ public enum NodeFiles {
     /// Initializes a data directory: node key and genesis. The node key is the chain authority unless the genesis names another.
     public static func initialize(dataDirectory: URL, chainID: String, genesis supplied: Genesis?, timestampMilliseconds: Milliseconds,
                                   initialAccounts: [Genesis.FundedAccount] = [], workers: [Genesis.InitialWorker] = [],
-                                  parameters: ChainParameters = .genesisDefaults) throws -> (Genesis, AccountKey) {
+                                  parameters: ChainParameters = .genesisDefaults,
+                                  capacityTestProgram: DeployProgram = CapacityTestProgram.deploy) throws -> (Genesis, AccountKey) {
         let manager = FileManager.default
         let configuration = NodeConfiguration(dataDirectory: dataDirectory)
         if manager.fileExists(atPath: configuration.genesisFile.path) {
@@ -60,7 +61,7 @@ public enum NodeFiles {
         let genesis = supplied ?? Genesis(
             chainID: chainID, timestampMilliseconds: timestampMilliseconds, authority: key.address, parameters: parameters,
             accounts: initialAccounts.isEmpty ? [Genesis.FundedAccount(address: key.address, balance: 1_000_000 * MicroCredit.perCredit)] : initialAccounts,
-            workers: workers, treasury: 0, capacityTestProgram: CapacityTestProgram.deploy)
+            workers: workers, treasury: 0, capacityTestProgram: capacityTestProgram)
         do { try genesis.validate() } catch let error as ProvaCoreError {
             throw NodeError(.badRequest, error.code, "the genesis is invalid: \(error.message)")
         }

@@ -8,11 +8,11 @@ import ProvaStore
 /// earlier than `minBlockInterval`, at least every `maxBlockInterval`), applies them to the ledger, commits each
 /// block with its state changes to SQLite, and only then tells submitters and subscribers.
 public actor ValidatorNode {
-    public let configuration: NodeConfiguration
-    public let store: ChainStore
-    public let blobs: BlobStore
-    public let genesis: Genesis
-    public let nodeKey: AccountKey
+    public nonisolated let configuration: NodeConfiguration
+    public nonisolated let store: ChainStore
+    public nonisolated let blobs: BlobStore
+    public nonisolated let genesis: Genesis
+    public nonisolated let nodeKey: AccountKey
     let hub = EventHub()
     let metrics: NodeMetrics
     let logger: Logger

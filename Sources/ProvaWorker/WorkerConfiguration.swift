@@ -37,6 +37,8 @@ public struct WorkerConfiguration: Sendable {
     public var seccompProfile: SeccompProfile?
     /// Attempts per download source and per upload before giving up.
     public var transferAttempts: Int
+    /// Whether graceful shutdown announces the worker's exit (an operator leaving) or only drains (a devnet that will resume).
+    public var announceExitOnShutdown: Bool = true
 
     public init(node: String, blobMirrors: [String] = [], capacity: Resources, diskBytes: ByteCount = 100 * Units.gib,
                 labels: [String: String] = [:], dataDirectory: URL, stake: MicroCredits? = nil, endpoint: String? = nil,

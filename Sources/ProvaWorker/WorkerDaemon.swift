@@ -70,10 +70,12 @@ public actor WorkerDaemon: Service {
             return
         }
         logger.notice("draining: announcing exit and finishing the work in flight", metadata: ["jobs": "\(jobs.count)"])
-        do {
-            try await services.sender.send(.announceExit(AnnounceExit()))
-        } catch {
-            logger.warning("could not announce the exit", metadata: ["error": "\(WorkerError.describe(error))"])
+        if configuration.announceExitOnShutdown {
+            do {
+                try await services.sender.send(.announceExit(AnnounceExit()))
+            } catch {
+                logger.warning("could not announce the exit", metadata: ["error": "\(WorkerError.describe(error))"])
+            }
         }
         // Work drawn just before the exit was committed still arrives; keep going until nothing is left.
         var rounds = 0

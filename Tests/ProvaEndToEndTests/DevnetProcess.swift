@@ -1,0 +1,122 @@
+import Foundation
+import ProvaClient
+import ProvaCore
+import Testing
+
+/// `prova devnet` run as a real process in a temporary directory, driven through the real CLI.
+final class DevnetProcess: @unchecked Sendable {
+    let home: URL
+    let process = Process()
+    let output = Pipe()
+    private(set) var url = ""
+
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static var executable: URL {
+        get throws {
+            let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            for candidate in [directory, directory.deletingLastPathComponent()] {
+                let url = candidate.appendingPathComponent("prova")
+                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+            }
+            throw Failure("the prova executable is not built next to the tests; run `swift build` first")
+        }
+    }
+
+    init() throws {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("prova-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        process.executableURL = try Self.executable
+        process.arguments = ["devnet", "--fresh", "--port", "0", "--data-dir", home.appendingPathComponent("devnet").path, "--log-level", "error"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path]) { $1 }
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var buffer = ""
+        while !buffer.contains("devnet ready at ") || !buffer.hasSuffix("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw Failure("the devnet exited before it was ready:\n\(buffer)") }
+            buffer += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let line = buffer.split(separator: "\n").last(where: { $0.hasPrefix("devnet ready at ") }) else { throw Failure(buffer) }
+        url = String(line.dropFirst("devnet ready at ".count))
+    }
+
+    func stop() {
+        process.interrupt()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: home)
+    }
+
+    /// Runs the CLI against this devnet; returns (exit status, output).
+    func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let command = Process()
+        command.executableURL = try Self.executable
+        command.arguments = arguments
+        command.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path, "PROVA_NODE": url]) { $1 }
+        command.currentDirectoryURL = Self.repository
+        let pipe = Pipe()
+        command.standardOutput = pipe
+        command.standardError = pipe
+        try command.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        command.waitUntilExit()
+        return (command.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs the CLI and decodes its `--json` output.
+    func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
+        let result = try cli(arguments + ["--json"])
+        guard result.status == 0 else { throw Failure("prova \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        do { return try JSONDecoder().decode(type, from: Data(result.output.utf8)) } catch {
+            throw Failure("prova \(arguments.joined(separator: " ")) printed no \(T.self): \(result.output.prefix(2_000))")
+        }
+    }
+
+    func client() throws -> ProvaClient { try ProvaClient(node: url) }
+
+    /// Deploys an example program from its built manifest and returns the program ID.
+    func deploy(example: String, prover: String = "prover", name: String) throws -> ProgramID {
+        let build = Self.repository.appendingPathComponent("examples/\(example)/build")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: build.appendingPathComponent("manifest.json"))) as? [String: Any] ?? [:]
+        func command(_ role: String) throws -> String {
+            let entry = manifest[role] as? [String: Any] ?? [:]
+            return String(decoding: try JSONSerialization.data(withJSONObject: entry["command"] ?? []), as: UTF8.self)
+        }
+        let archive = { (role: String) in build.appendingPathComponent((manifest[role] as? [String: Any])?["archive"] as? String ?? "").path }
+        let defaults = manifest["defaults"] as? [String: Any] ?? [:]
+        let verifier = manifest["verifierDefaults"] as? [String: Any] ?? [:]
+        let status = try json(TransactionStatus.self, [
+            "program", "deploy", "--name", name, "--prover", archive(prover), "--verifier", archive("verifier"),
+            "--prover-command", try command(prover), "--verifier-command", try command("verifier"),
+            "--cpus", "\(defaults["cpus"] ?? 1)", "--memory", "\(defaults["memory"] ?? 268435456)", "--time", "\(defaults["time"] ?? 60)",
+            "--verifier-cpus", "\(verifier["cpus"] ?? 1)", "--verifier-memory", "\(verifier["memory"] ?? 268435456)",
+            "--verifier-time", "\(verifier["time"] ?? 60)", "--key", "dev",
+        ])
+        guard let id = status.outcome?.created else { throw Failure("the deploy created no program") }
+        return id
+    }
+
+    /// Builds an example's images (cached by its recipe).
+    static func buildExample(_ name: String) throws {
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/bin/bash")
+        build.arguments = [repository.appendingPathComponent("examples/\(name)/build.sh").path]
+        let pipe = Pipe()
+        build.standardOutput = pipe
+        build.standardError = pipe
+        try build.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        build.waitUntilExit()
+        guard build.terminationStatus == 0 else {
+            throw Failure("examples/\(name)/build.sh failed:\n\(String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(40).joined(separator: "\n"))")
+        }
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
