@@ -67,7 +67,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ProvaBench", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaSim", "ProvaNode", "ProvaClient",
+            "ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaSim", "ProvaNode", "ProvaClient", "ProvaDevnet",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore"]),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"]),
         .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient"]),
-        .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim"]),
+        .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim", "ProvaTesting"]),
         .testTarget(name: "ProvaNodeTests", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -83,9 +83,9 @@ let package = Package(
         .testTarget(name: "ProvaWorkerTests", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting",
         ]),
-        .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
-        .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient"]),
-        .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox"]),
+        .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"]),
+        .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting"]),
+        .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@ import ServiceLifecycle
 func runNodeBenchmarks(seconds: Double = 30) async throws -> [BenchLine] {
     try await BenchNode.with { node in
         let throughput = try await node.sustainedThroughput(seconds: seconds)
+        FileHandle.standardError.write(Data("# node: \(Int(throughput)) tx/s committed; measuring latency at half that load\n".utf8))
         let latency = try await node.latency(rate: max(throughput / 2, 10), seconds: min(seconds, 10))
         return [BenchLine(name: "node.commit_tps", value: throughput, unit: "tx/s"),
                 BenchLine(name: "node.commit_latency_p50_ms", value: latency.p50, unit: "ms"),
@@ -43,7 +44,7 @@ struct BenchNode: Sendable {
         let application = NodeServer.application(node: node, logger: logger) { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
@@ -103,7 +104,8 @@ struct BenchNode: Sendable {
             for _ in 0..<64 {
                 group.addTask {
                     while ContinuousClock.now < deadline, let index = await next.take(below: bodies.count) {
-                        let status = try await post(bodies[index], wait: false)
+                        // A transport failure under overload is counted by its absence from the chain, not fatal.
+                        guard let status = try? await post(bodies[index], wait: false) else { continue }
                         guard status == 202 || status == 200 || status == 503 else { throw BenchError("submit answered \(status)") }
                     }
                 }

@@ -3,7 +3,7 @@ import ProvaSandbox
 
 /// Start-up cost of a sandboxed run. `sandbox.overhead_ratio` = median wall time of a no-op
 /// program through `RuncRuntime` (limits, seccomp, /output tmpfs, cgroup read-back, clean-up)
-/// ÷ median wall time of a plain `runc run` of the same rootfs with `runc spec` defaults, both
+/// ÷ median wall time of a plain `runc run` of the same bundle (same mounts, limits, seccomp filter), both
 /// measured here, interleaved, in the same process.
 func runSandboxBenchmarks() async throws -> [BenchLine] {
     let iterations = 20
@@ -43,22 +43,6 @@ func runSandboxBenchmarks() async throws -> [BenchLine] {
         }
     }
 
-    // Baseline bundle: `runc spec` defaults, read-only root, running `true`.
-    let bundle = base.appendingPathComponent("plain")
-    try fileManager.createDirectory(at: bundle, withIntermediateDirectories: true)
-    _ = try await execute(["spec", "--bundle", bundle.path])
-    let configURL = bundle.appendingPathComponent("config.json")
-    guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any],
-        var process = config["process"] as? [String: Any]
-    else {
-        throw SandboxError(code: "bench_prerequisites", message: "`runc spec` wrote an unexpected config.json")
-    }
-    process["args"] = ["true"]
-    process["terminal"] = false
-    config["process"] = process
-    config["root"] = ["path": rootfs.path, "readonly": true]
-    try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-
     let runtime = RuncRuntime(
         runcPath: runc, stateRoot: base.appendingPathComponent("state"), seccompProfile: try SeccompProfile.containersDefault())
     let limits = RunLimits(
@@ -66,6 +50,11 @@ func runSandboxBenchmarks() async throws -> [BenchLine] {
         tmpBytesLimit: 1 << 20, logBytesLimit: 1 << 16)
     let input = base.appendingPathComponent("input")
     try fileManager.createDirectory(at: input, withIntermediateDirectories: true)
+    // Baseline: `runc run` on the very bundle the sandbox writes (same mounts, limits and seccomp filter).
+    let bundle = base.appendingPathComponent("plain")
+    try fileManager.createDirectory(at: bundle, withIntermediateDirectories: true)
+    try runtime.prepareBundle(RunSpec(rootfs: rootfs, command: ["true"], inputDirectory: input, outputDirectory: base.appendingPathComponent("plain-out"),
+                                      limits: limits, workingDirectory: base.appendingPathComponent("work")), at: bundle, id: "plain")
 
     let clock = ContinuousClock()
     func milliseconds(_ duration: Duration) -> Double {

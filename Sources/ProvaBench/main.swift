@@ -1,9 +1,9 @@
 import Foundation
 
 /// `prova-bench [ledger|node|sandbox|e2e|sim]`: no argument runs every group.
-let groups = ["ledger", "node", "sandbox", "sim"]
+let groups = ["ledger", "node", "sandbox", "e2e", "sim"]
 let requested = CommandLine.arguments.dropFirst()
-for name in requested where !groups.contains(String(name.split(separator: ".")[0])) && !["e2e"].contains(name) {
+for name in requested where !groups.contains(String(name.split(separator: ".")[0])) {
     FileHandle.standardError.write(Data("unknown benchmark group '\(name)'; groups: \(groups.joined(separator: ", "))\n".utf8))
     exit(2)
 }
@@ -16,6 +16,7 @@ for group in selected {
     case "sandbox": lines = try await runSandboxBenchmarks()
     case "node": lines = try await runNodeBenchmarks()
     case "sim": lines = try runSimBenchmarks()
+    case "e2e": lines = try await runEndToEndBenchmarks()
     default:
         print("# \(group): not built yet")
         continue

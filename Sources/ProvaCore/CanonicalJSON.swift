@@ -21,7 +21,8 @@ public enum CanonicalJSON {
 final class CanonicalNode {
     enum Value {
         case null, bool(Bool), int(Int64), uint(UInt64), string(String)
-        case array([CanonicalNode]), object([String: CanonicalNode])
+        /// Object entries in insertion order; sorted (and de-duplicated, last wins) only when written.
+        case array([CanonicalNode]), object([(key: String, node: CanonicalNode)])
     }
     var value: Value = .null
 
@@ -41,12 +42,18 @@ final class CanonicalNode {
             out.append(UInt8(ascii: "]"))
         case .object(let entries):
             out.append(UInt8(ascii: "{"))
-            let keys = entries.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (index, key) in keys.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &out)
+            let sorted = entries.enumerated().sorted { lhs, rhs in
+                lhs.element.key == rhs.element.key ? lhs.offset < rhs.offset : lhs.element.key.utf8.lexicographicallyPrecedes(rhs.element.key.utf8)
+            }
+            var first = true
+            for (index, entry) in sorted.enumerated() {
+                // A key encoded twice keeps its last value.
+                if index + 1 < sorted.count, sorted[index + 1].element.key == entry.element.key { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                Self.writeString(entry.element.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                entries[key]?.write(into: &out)
+                entry.element.node.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -82,7 +89,7 @@ struct CanonicalEncoder: Encoder {
     init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = storage.value {} else { storage.value = .object([:]) }
+        if case .object = storage.value {} else { storage.value = .object([]) }
         return KeyedEncodingContainer(CanonicalKeyedContainer<Key>(node: storage, codingPath: codingPath))
     }
 
@@ -109,8 +116,8 @@ struct CanonicalEncoder: Encoder {
 
 private func set(_ node: CanonicalNode, key: String, _ child: CanonicalNode) {
     if case .object(var entries) = node.value {
-        node.value = .null  // release the old storage so the dictionary is mutated in place
-        entries[key] = child
+        node.value = .null  // release the old storage so the array is appended to in place
+        entries.append((key, child))
         node.value = .object(entries)
     }
 }
@@ -153,7 +160,7 @@ struct CanonicalKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        let child = leaf(.object([:]))
+        let child = leaf(.object([]))
         set(node, key: key.stringValue, child)
         return KeyedEncodingContainer(CanonicalKeyedContainer<NestedKey>(node: child, codingPath: codingPath + [key]))
     }
@@ -192,7 +199,7 @@ struct CanonicalUnkeyedContainer: UnkeyedEncodingContainer {
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let child = leaf(.object([:]))
+        let child = leaf(.object([]))
         append(node, child)
         return KeyedEncodingContainer(CanonicalKeyedContainer<NestedKey>(node: child, codingPath: codingPath))
     }

@@ -196,14 +196,25 @@ extension Ledger {
         let parameters = state.parameters
         /// Shapes for which no active worker had room in this pass; capacity only shrinks during the pass.
         var noRoom: [Resources] = []
+        var room: RoomIndex?
         for id in state.openTasks {
             guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .waiting }) else { continue }
-            let unconstrained = task.proverSet == nil && task.targetWorker == nil
+            let unconstrained = task.proverSet == nil && task.targetWorker == nil && selectionPolicy == nil
             if unconstrained, noRoom.contains(where: { $0.fits(in: task.resources) }) { continue }
+            if unconstrained && room == nil { room = RoomIndex(state: state) }
             var changed = false
             for index in task.slots.indices where task.slots[index].state == .waiting {
                 let triedNobody = task.provers.isEmpty
-                guard let worker = drawProver(for: &task) else {
+                let drawn: Address?
+                if unconstrained, var index = room {
+                    drawn = drawProver(for: &task, from: &index)
+                    room = index
+                } else {
+                    drawn = drawProver(for: &task)
+                    // A reservation made outside the index makes it stale: rebuild it when next needed.
+                    if drawn != nil { room = nil }
+                }
+                guard let worker = drawn else {
                     if unconstrained && triedNobody { noRoom.append(task.resources) }
                     break
                 }

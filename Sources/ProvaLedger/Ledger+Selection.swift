@@ -48,6 +48,15 @@ extension Ledger {
         return chosen
     }
 
+    /// `drawProver` for a task with no prover set, no target and no comparison policy, drawing from the pass's room index.
+    func drawProver(for task: inout TaskRecord, from room: inout RoomIndex) -> Address? {
+        var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "prover")
+        guard let index = room.draw(task.resources, excluding: task.provers, random: &rng) else { return nil }
+        room.take(task.resources, at: index)
+        task.draws += 1
+        return room.addresses[index]
+    }
+
     /// How many workers could ever verify `task` (declared capacity, not its provers): caps the verifiers needed.
     mutating func possibleVerifiers(for task: TaskRecord) -> Int {
         let resources = verifierResources(task)

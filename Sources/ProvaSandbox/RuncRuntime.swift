@@ -33,6 +33,19 @@ public struct RuncRuntime: Runtime {
     /// Is runc installed where this runtime looks for it?
     public var isAvailable: Bool { Executable.locate(runcPath) != nil }
 
+    /// Writes the OCI bundle `run` would use for `spec` (same limits, mounts and seccomp filter) into `bundle`, with a
+    /// plain directory at `/output`: for measuring `runc run` on the very same bundle (the sandbox benchmark's baseline).
+    public func prepareBundle(_ spec: RunSpec, at bundle: URL, id: String) throws {
+        try spec.validate()
+        let output = bundle.appendingPathComponent("output")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let config = BundleConfig.make(spec: spec, environment: try spec.containerEnvironment(), outputSource: output.path,
+                                       cgroupsPath: "/\(cgroupParent)/\(id)", seccomp: seccompProfile)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(config).write(to: bundle.appendingPathComponent("config.json"))
+    }
+
     public func run(_ spec: RunSpec) async throws -> RunResult {
         try spec.validate()
         let environment = try spec.containerEnvironment()

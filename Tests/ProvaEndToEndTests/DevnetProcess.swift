@@ -1,6 +1,7 @@
 import Foundation
 import ProvaClient
 import ProvaCore
+import ProvaTesting
 import Testing
 
 /// `prova devnet` run as a real process in a temporary directory, driven through the real CLI.
@@ -25,7 +26,12 @@ final class DevnetProcess: @unchecked Sendable {
         }
     }
 
-    init() throws {
+    /// Starts the devnet and returns once it is ready; the waiting happens off the cooperative thread pool.
+    static func start() async throws -> DevnetProcess {
+        try await offloaded { try DevnetProcess() }
+    }
+
+    private init() throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("prova-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         process.executableURL = try Self.executable
@@ -44,14 +50,18 @@ final class DevnetProcess: @unchecked Sendable {
         url = String(line.dropFirst("devnet ready at ".count))
     }
 
-    func stop() {
+    func stop() async {
         process.interrupt()
-        process.waitUntilExit()
+        _ = try? await offloaded { [process] in process.waitUntilExit() }
         try? FileManager.default.removeItem(at: home)
     }
 
     /// Runs the CLI against this devnet; returns (exit status, output).
-    func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func cli(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await offloaded { try self.runCLI(arguments) }
+    }
+
+    private func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let command = Process()
         command.executableURL = try Self.executable
         command.arguments = arguments
@@ -67,8 +77,8 @@ final class DevnetProcess: @unchecked Sendable {
     }
 
     /// Runs the CLI and decodes its `--json` output.
-    func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
-        let result = try cli(arguments + ["--json"])
+    func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) async throws -> T {
+        let result = try await cli(arguments + ["--json"])
         guard result.status == 0 else { throw Failure("prova \(arguments.joined(separator: " ")) failed: \(result.output)") }
         do { return try JSONDecoder().decode(type, from: Data(result.output.utf8)) } catch {
             throw Failure("prova \(arguments.joined(separator: " ")) printed no \(T.self): \(result.output.prefix(2_000))")
@@ -78,7 +88,7 @@ final class DevnetProcess: @unchecked Sendable {
     func client() throws -> ProvaClient { try ProvaClient(node: url) }
 
     /// Deploys an example program from its built manifest and returns the program ID.
-    func deploy(example: String, prover: String = "prover", name: String) throws -> ProgramID {
+    func deploy(example: String, prover: String = "prover", name: String) async throws -> ProgramID {
         let build = Self.repository.appendingPathComponent("examples/\(example)/build")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: build.appendingPathComponent("manifest.json"))) as? [String: Any] ?? [:]
         func command(_ role: String) throws -> String {
@@ -88,7 +98,7 @@ final class DevnetProcess: @unchecked Sendable {
         let archive = { (role: String) in build.appendingPathComponent((manifest[role] as? [String: Any])?["archive"] as? String ?? "").path }
         let defaults = manifest["defaults"] as? [String: Any] ?? [:]
         let verifier = manifest["verifierDefaults"] as? [String: Any] ?? [:]
-        let status = try json(TransactionStatus.self, [
+        let status = try await json(TransactionStatus.self, [
             "program", "deploy", "--name", name, "--prover", archive(prover), "--verifier", archive("verifier"),
             "--prover-command", try command(prover), "--verifier-command", try command("verifier"),
             "--cpus", "\(defaults["cpus"] ?? 1)", "--memory", "\(defaults["memory"] ?? 268435456)", "--time", "\(defaults["time"] ?? 60)",
@@ -100,7 +110,11 @@ final class DevnetProcess: @unchecked Sendable {
     }
 
     /// Builds an example's images (cached by its recipe).
-    static func buildExample(_ name: String) throws {
+    static func buildExample(_ name: String) async throws {
+        try await offloaded { try runBuild(name) }
+    }
+
+    private static func runBuild(_ name: String) throws {
         let build = Process()
         build.executableURL = URL(fileURLWithPath: "/bin/bash")
         build.arguments = [repository.appendingPathComponent("examples/\(name)/build.sh").path]

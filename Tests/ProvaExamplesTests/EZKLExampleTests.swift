@@ -1,5 +1,6 @@
 import Foundation
 import ProvaSandbox
+import ProvaTesting
 import Testing
 
 /// The EZKL example (examples/ezkl) run for real: build.sh (cached; the first build takes a few
@@ -79,11 +80,11 @@ struct EZKLExampleTests {
                      "\(python) is missing: examples/ezkl/build.sh creates it (pip install ezkl==23.0.5)")
         let script = Examples.directory("ezkl").appendingPathComponent("verify_outside.py").path
         let artifacts = manifest.url("artifacts").path
-        let outside = try runHost(python, [script, proofURL.path, input.path, "--artifacts", artifacts])
+        let outside = try await offloaded { try runHost(python, [script, proofURL.path, input.path, "--artifacts", artifacts]) }
         #expect(outside.status == 0, "verify_outside.py: \(outside.output)")
         let tampered = try Examples.scratch("tampered").appendingPathComponent("proof.json")
         try JSONSerialization.data(withJSONObject: flipped).write(to: tampered)
-        let outsideTampered = try runHost(python, [script, tampered.path, input.path, "--artifacts", artifacts])
+        let outsideTampered = try await offloaded { try runHost(python, [script, tampered.path, input.path, "--artifacts", artifacts]) }
         #expect(outsideTampered.status == 1, "verify_outside.py on a tampered proof: \(outsideTampered.output)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ProvaSandbox
+import ProvaTesting
 import Testing
 
 /// Shared helpers for the example tests: the build scripts, the manifests they write, one image
@@ -52,7 +53,7 @@ enum Examples {
 
         func build(_ example: String) async throws -> Manifest {
             if let task = tasks[example] { return try await task.value }
-            let task = Task.detached { try Examples.runBuild(example) }
+            let task = Task { try await offloaded { try Examples.runBuild(example) } }
             tasks[example] = task
             return try await task.value
         }

@@ -24,10 +24,10 @@ struct CrashSafetyTests {
     func killAndRestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        _ = try NodeProcess.run(["node", "init", "--chain-id", "crash-test", "--data-dir", directory.path])
+        _ = try await NodeProcess.run(["node", "init", "--chain-id", "crash-test", "--data-dir", directory.path])
         let authority = try StoredKey.read(directory.appendingPathComponent("node.key"))
 
-        let first = try NodeProcess(dataDirectory: directory)
+        let first = try await NodeProcess.start(dataDirectory: directory)
         let client = try ProvaClient(node: first.url)
         let senders = (0..<4).map { AccountKey(deterministicFrom: "crash-sender-\($0)") }
         for sender in senders {
@@ -56,8 +56,8 @@ struct CrashSafetyTests {
         let acknowledged = await book.acknowledged
         #expect(acknowledged.count >= target)
 
-        let second = try NodeProcess(dataDirectory: directory)
-        defer { _ = second.terminate() }
+        _ = try await first.exited()
+        let second = try await NodeProcess.start(dataDirectory: directory)
         let restarted = try ProvaClient(node: second.url)
         for item in acknowledged {
             let status = try await restarted.transaction(hash: item.hash)
@@ -70,21 +70,22 @@ struct CrashSafetyTests {
         #expect(last.block.header.stateDigest == status.stateDigest)
         let next = try await restarted.send(.transfer(Transfer(to: senders[0].address, amount: 1)), signedBy: authority)
         #expect((next.height ?? 0) > status.height)
+        _ = await second.terminate()
     }
 
     @Test("SIGTERM finishes the block in progress and exits cleanly")
     func gracefulStop() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-stop-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        _ = try NodeProcess.run(["node", "init", "--chain-id", "stop-test", "--data-dir", directory.path])
-        let node = try NodeProcess(dataDirectory: directory)
+        _ = try await NodeProcess.run(["node", "init", "--chain-id", "stop-test", "--data-dir", directory.path])
+        let node = try await NodeProcess.start(dataDirectory: directory)
         let authority = try StoredKey.read(directory.appendingPathComponent("node.key"))
         let client = try ProvaClient(node: node.url)
         let committed = try await client.send(.transfer(Transfer(to: AccountKey(deterministicFrom: "x").address, amount: 1)), signedBy: authority)
-        #expect(node.terminate() == 0)
-        let again = try NodeProcess(dataDirectory: directory)
-        defer { _ = again.terminate() }
+        #expect(await node.terminate() == 0)
+        let again = try await NodeProcess.start(dataDirectory: directory)
         #expect(try await ProvaClient(node: again.url).transaction(hash: committed.hash).status == .committed)
+        _ = await again.terminate()
     }
 }
 

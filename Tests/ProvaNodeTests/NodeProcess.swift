@@ -1,5 +1,6 @@
 import Foundation
 import ProvaCore
+import ProvaTesting
 import Testing
 
 /// The `prova` binary run as a real process, for tests that kill it.
@@ -21,7 +22,11 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Runs `prova ARGS` to completion and returns its output.
-    static func run(_ arguments: [String]) throws -> String {
+    static func run(_ arguments: [String]) async throws -> String {
+        try await offloaded { try runBlocking(arguments) }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = try executable
         process.arguments = arguments
@@ -36,8 +41,12 @@ final class NodeProcess: @unchecked Sendable {
         return text
     }
 
-    /// Starts `prova node run` and returns once it prints the address it listens on.
-    init(dataDirectory: URL) throws {
+    /// Starts `prova node run` and returns once it prints the address it listens on (waiting off the cooperative pool).
+    static func start(dataDirectory: URL) async throws -> NodeProcess {
+        try await offloaded { try NodeProcess(dataDirectory: dataDirectory) }
+    }
+
+    private init(dataDirectory: URL) throws {
         process.executableURL = try Self.executable
         process.arguments = ["node", "run", "--data-dir", dataDirectory.path, "--listen", "127.0.0.1:0", "--log-level", "warning"]
         process.standardOutput = output
@@ -56,13 +65,22 @@ final class NodeProcess: @unchecked Sendable {
 
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 
-    func terminate() -> Int32 {
+    /// Waits (off the cooperative pool) until the process has exited; returns its status.
+    func exited() async throws -> Int32 {
+        try await offloaded { [process] in
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    func terminate() async -> Int32 {
         process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return (try? await offloaded { [process] in
+            process.waitUntilExit()
+            return process.terminationStatus
+        }) ?? -1
     }
 }
 

@@ -1,0 +1,12 @@
+import Foundation
+
+/// Runs blocking work (waiting for a process, reading a pipe to its end) on a thread of its own, so it never holds
+/// one of the few threads of Swift's cooperative pool: on a 2-core machine two such waits would stall every other
+/// async task of the test process — sandbox watchdogs and servers included.
+public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+}
