@@ -33,7 +33,8 @@ public struct DevnetConfiguration: Sendable {
     }
 
     var nodeDirectory: URL { dataDirectory.appendingPathComponent("node") }
-    var imageDirectory: URL { dataDirectory.appendingPathComponent("images") }
+    /// The node serves the archives placed here from its blob store (the capacity-test image).
+    var imageDirectory: URL { nodeDirectory.appendingPathComponent("images") }
     func workerDirectory(_ index: Int) -> URL { dataDirectory.appendingPathComponent("workers/\(index)") }
 }
 
@@ -57,7 +58,6 @@ public enum Devnet {
         let prepared = try prepare(configuration, logger: logger)
         let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: configuration.nodeDirectory, host: configuration.host,
                                                                       port: configuration.port), logger: logger)
-        try publishCapacityImage(prepared.capacityImage, to: node)
         let (urls, urlContinuation) = AsyncStream.makeStream(of: String.self)
         let application = NodeServer.application(node: node, logger: logger) { port in
             urlContinuation.yield("http://\(configuration.host):\(port)")
@@ -122,13 +122,6 @@ public enum Devnet {
         return Prepared(workerKeys: keys, developer: developer, capacityImage: image.archive, resumed: false)
     }
 
-    /// The capacity-test image must be in the node's blob store for workers to fetch it.
-    static func publishCapacityImage(_ archive: URL, to node: ValidatorNode) throws {
-        let handle = try FileHandle(forReadingFrom: archive)
-        defer { try? handle.close() }
-        let data = try handle.readToEnd() ?? Data()
-        _ = try node.blobs.put(Array(data))
-    }
 }
 
 /// The devnet's workers as one service: they start once the node listens, and drain (without announcing an exit,

@@ -55,12 +55,25 @@ public actor ValidatorNode {
             throw NodeError(.internalServerError, error.code, error.message)
         }
         mempool = Mempool(capacity: configuration.mempoolCapacity)
+        try Self.publishLocalImages(configuration.dataDirectory.appendingPathComponent("images"), into: blobs)
         metrics.recordBlock(height: ledger.state.height, intervalSeconds: nil, transactions: 0)
         let loaded = ledger.state
         logger.info("loaded chain", metadata: ["chain": "\(genesis.chainID)", "height": "\(loaded.height)", "digest": "\(loaded.stateDigest.prefix(16))"])
     }
 
     public var state: LedgerState { ledger.state }
+
+    /// Image archives placed in `DATA/images` (the capacity-test image `prova node init` builds) are served from the
+    /// blob store, so workers can fetch the program the genesis names.
+    static func publishLocalImages(_ directory: URL, into blobs: BlobStore) throws {
+        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
+        for file in files where file.pathExtension == "tar" {
+            guard let data = FileManager.default.contents(atPath: file.path) else { continue }
+            let bytes = Array(data)
+            guard blobs.size(of: SHA256Hex.of(bytes)) == nil else { continue }
+            do { try blobs.put(bytes) } catch let error as StoreError { throw NodeError(error) }
+        }
+    }
     var hasFaucet: Bool { nodeKey.address == genesis.authority }
 
     // MARK: Submitting

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ProvaCore
 import ProvaNode
+import ProvaWorker
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,8 +28,20 @@ struct NodeInit: AsyncParsableCommand {
             }
         }
         do {
+            // The capacity-test program every new worker must pass: built here from busybox, served by this node.
+            var testProgram = CapacityTestProgram.deploy
+            if supplied == nil {
+                guard !FileManager.default.fileExists(atPath: directory.appendingPathComponent("genesis.json").path) else {
+                    throw ValidationError("\(directory.path) already holds a node; run it with `prova node run --data-dir \(dataDir)` or pick a new directory")
+                }
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let images = directory.appendingPathComponent("images")
+                try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+                testProgram = CapacityTestProgram.deploy(imageDigest: try CapacityTestImage.build(at: images).digest)
+            }
             let (written, key) = try NodeFiles.initialize(dataDirectory: directory, chainID: supplied?.chainID ?? chainId, genesis: supplied,
-                                                          timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+                                                          timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000),
+                                                          capacityTestProgram: testProgram)
             print("initialized chain '\(written.chainID)' in \(directory.path)")
             print("node key:  \(key.address)\(written.authority == key.address ? " (chain authority: this node serves the faucet)" : "")")
             print("genesis:   \(directory.appendingPathComponent("genesis.json").path) (\(written.hash.prefix(16)))")
