@@ -22,7 +22,7 @@ struct StatsCommand: AsyncParsableCommand {
                 ("latency to delivered", "p50 \(latency(stats.deliveryP50Milliseconds))"),
                 ("fulfilment", stats.fulfilmentPercent.map { String(format: "%.1f%%", $0) } ?? "-"),
                 ("utilization", String(format: "%.1f%%", stats.utilizationPercent)),
-                ("workers", "\(stats.activeWorkers) active" + stats.workersByStatus.sorted { $0.key < $1.key }.map { ", \($0.value) \($0.key)" }.joined()),
+                ("workers", "\(stats.activeWorkers) active" + stats.workersByStatus.filter { $0.key != "active" }.sorted { $0.key < $1.key }.map { ", \($0.value) \($0.key)" }.joined()),
                 ("capacity", "\(stats.capacity.summary) (reserved \(stats.reserved.summary))"),
                 ("task states", stats.tasksByState.isEmpty ? "-" : stats.tasksByState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
                 ("minted", Output.credits(stats.minted)), ("treasury", Output.credits(stats.treasury)), ("burned", Output.credits(stats.burned)),
