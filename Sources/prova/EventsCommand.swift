@@ -3,7 +3,7 @@ import ArgumentParser
 import ProvaClient
 import ProvaCore
 
-/// `prova events`: follow the ledger's events live (what workers and the explorer see).
+/// `prova events`: follow the ledger's events live (what workers see).
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
