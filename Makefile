@@ -13,9 +13,10 @@ setup:
 build:
 	$(SWIFT) build
 
-## Every test: unit, integration and end-to-end.
+## Every test: unit, integration and end-to-end. Serial: on two cores, parallel container-heavy suites only
+## compete for the CPU (and every run of a real program has its own wall-clock limit).
 test: setup
-	$(SWIFT) test
+	$(SWIFT) test --no-parallel
 
 ## Only the fast, pure tests (no containers, no processes).
 test-unit:

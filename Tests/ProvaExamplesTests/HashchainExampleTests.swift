@@ -63,7 +63,8 @@ struct HashchainExampleTests {
         let images = try await images()
         let first = try await prove(images, images.manifest.prover)
         let second = try await prove(images, images.manifest.prover)
-        #expect(first.result.exitCode == 0 && second.result.exitCode == 0)
+        #expect(first.result.exitCode == 0, "\(first.summary("first run"))")
+        #expect(second.result.exitCode == 0, "\(second.summary("second run"))")
         #expect(first.result.outputs == second.result.outputs)
     }
 
