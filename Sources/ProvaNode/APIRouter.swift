@@ -146,6 +146,13 @@ public enum APIRouter {
             _ = await node.stats()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
         }
+        router.get("/") { _, _ -> Response in
+            guard let url = Bundle.module.url(forResource: "explorer", withExtension: "html", subdirectory: "Resources"),
+                  let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw NodeError(.internalServerError, "explorer_missing", "the explorer page is missing from this build")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/openapi.yaml") { _, _ -> Response in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
                   let text = try? String(contentsOf: url, encoding: .utf8) else {

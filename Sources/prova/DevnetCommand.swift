@@ -12,7 +12,7 @@ struct DevnetCommand: AsyncParsableCommand {
         discussion: "Running it again resumes the same chain; --fresh starts over. Ctrl-C stops everything cleanly.")
 
     @Option(help: "Number of worker daemons (4 lets every proof be verified by 3 others).") var workers: Int = 4
-    @Option(help: "Port of the HTTP API.") var port: Int = 8545
+    @Option(help: "Port of the HTTP API and the explorer.") var port: Int = 8545
     @Option(help: "Data directory (default: $PROVA_HOME/devnet or ~/.prova/devnet).") var dataDir: String?
     @Flag(help: "Delete the devnet's chain and start a new one.") var fresh = false
     @Option(help: "CPU each worker declares.") var workerCpus: String = "2"
@@ -38,7 +38,7 @@ struct DevnetCommand: AsyncParsableCommand {
             try await Devnet.run(configuration, logger: logger) { info in
                 let lines = [
                     "Prova devnet \(info.resumed ? "resumed" : "started"): chain \(info.chainID), \(info.workers.count) workers, data in \(directory.path)",
-                    "  HTTP API:          \(info.url)  (see /openapi.yaml)",
+                    "  explorer and API:  \(info.url)  (API described at /openapi.yaml)",
                     "  developer key:     \(info.developer.name) (\(info.developer.address))",
                     "Try it (in another terminal):",
                     "  export PROVA_NODE=\(info.url)",

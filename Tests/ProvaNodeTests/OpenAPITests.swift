@@ -66,3 +66,22 @@ struct OpenAPITests {
         }
     }
 }
+
+@Suite("Explorer", .tags(.integration))
+struct ExplorerTests {
+    @Test("the explorer page is served at / and calls only documented routes")
+    func explorer() async throws {
+        try await LiveNode.with { live in
+            let page = try await live.raw("GET", "/", contentType: nil)
+            #expect(page.status == 200)
+            #expect(page.body.contains("<title>Prova explorer</title>"))
+            let document = try await live.raw("GET", "/openapi.yaml", contentType: nil).body
+            let documented = Set(OpenAPITests.operations(document).map(\.path))
+            let called = page.body.matches(of: /(?:api|EventSource)\("(\/v1\/[a-z-]+)/).map { String($0.1) }
+            #expect(called.count >= 6)
+            for path in called {
+                #expect(documented.contains(path) || documented.contains(path + "/{id}"), "the explorer calls \(path), which is not documented")
+            }
+        }
+    }
+}
