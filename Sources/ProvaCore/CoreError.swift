@@ -1,6 +1,6 @@
 /// The one error type of ProvaCore: a stable machine-readable `code`, a `message`
 /// that says what was wrong and how to fix it, and the underlying cause if any.
-public struct ProvaCoreError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ProvaCoreError: CodedError, Equatable {
     public let code: String
     public let message: String
     public let cause: String?
@@ -9,10 +9,5 @@ public struct ProvaCoreError: Error, Sendable, Equatable, CustomStringConvertibl
         self.code = code
         self.message = message
         self.cause = cause
-    }
-
-    public var description: String {
-        if let cause { return "\(code): \(message) (cause: \(cause))" }
-        return "\(code): \(message)"
     }
 }

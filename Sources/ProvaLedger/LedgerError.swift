@@ -2,7 +2,7 @@ import ProvaCore
 
 /// The one error type of ProvaLedger. `code` is stable (the API returns it), `message` says what was
 /// wrong and what to do, `cause` carries an underlying error when there is one.
-public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct LedgerError: CodedError, Equatable {
     public let code: String
     public let message: String
     public let cause: String?
@@ -17,8 +17,4 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         self.init(core.code, core.message, cause: core.cause)
     }
 
-    public var description: String {
-        if let cause { return "\(code): \(message) (cause: \(cause))" }
-        return "\(code): \(message)"
-    }
 }

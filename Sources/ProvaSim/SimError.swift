@@ -1,6 +1,8 @@
+import ProvaCore
+
 /// The one error type of ProvaSim: a stable machine-readable `code`, a `message` that says what was wrong
 /// and how to fix it, and the underlying cause when there is one.
-public struct SimError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct SimError: CodedError, Equatable {
     public let code: String
     public let message: String
     public let cause: String?
@@ -9,10 +11,5 @@ public struct SimError: Error, Sendable, Equatable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.cause = cause
-    }
-
-    public var description: String {
-        if let cause { return "\(code): \(message) (cause: \(cause))" }
-        return "\(code): \(message)"
     }
 }

@@ -1,5 +1,7 @@
+import ProvaCore
+
 /// The one error type of ProvaStore: a stable code, a message that says what to do, and the cause.
-public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct StoreError: CodedError, Equatable {
     public let code: String
     public let message: String
     public let cause: String?
@@ -8,10 +10,5 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.cause = cause
-    }
-
-    public var description: String {
-        if let cause { return "\(code): \(message) (cause: \(cause))" }
-        return "\(code): \(message)"
     }
 }
