@@ -146,21 +146,18 @@ public enum APIRouter {
             _ = await node.stats()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: node.metrics.render())))
         }
-        router.get("/") { _, _ -> Response in
-            guard let url = Bundle.module.url(forResource: "explorer", withExtension: "html", subdirectory: "Resources"),
-                  let text = try? String(contentsOf: url, encoding: .utf8) else {
-                throw NodeError(.internalServerError, "explorer_missing", "the explorer page is missing from this build")
-            }
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
-        router.get("/openapi.yaml") { _, _ -> Response in
-            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
-                  let text = try? String(contentsOf: url, encoding: .utf8) else {
-                throw NodeError(.internalServerError, "openapi_missing", "the OpenAPI document is missing from this build")
-            }
-            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
+        router.get("/") { _, _ in try resource("explorer", "html", contentType: "text/html; charset=utf-8") }
+        router.get("/openapi.yaml") { _, _ in try resource("openapi", "yaml", contentType: "application/yaml") }
     }
+}
+
+/// A file shipped in the module's Resources, served as is.
+func resource(_ name: String, _ fileExtension: String, contentType: String) throws -> Response {
+    guard let url = Bundle.module.url(forResource: name, withExtension: fileExtension, subdirectory: "Resources"),
+          let text = try? String(contentsOf: url, encoding: .utf8) else {
+        throw NodeError(.internalServerError, "\(name)_missing", "\(name).\(fileExtension) is missing from this build")
+    }
+    return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
 }
 
 /// `GET /v1/quote?cpus=32&memory=190GiB&gpus=1&time=5m&redundancy=1`, human units accepted.

@@ -10,3 +10,18 @@ public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) a
         thread.start()
     }
 }
+
+/// The `prova` executable SwiftPM built next to the running test bundle, for tests that start real processes.
+public func provaExecutable() throws -> URL {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [directory, directory.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("prova")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    throw ProvaExecutableMissing(directory: directory.path)
+}
+
+public struct ProvaExecutableMissing: Error, CustomStringConvertible {
+    public let directory: String
+    public var description: String { "the prova executable is not built next to the tests (\(directory)); run `swift build` first" }
+}

@@ -15,15 +15,7 @@ struct ProverJob: Sendable {
     var logger: Logger { services.logger }
 
     func run() async {
-        do {
-            try await proceed()
-        } catch {
-            if isCancellation(error) {
-                logger.debug("job stopped", metadata: ["job": "\(key)"])
-                return
-            }
-            logger.error("job failed; it is retried from the journal", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(error))"])
-        }
+        await services.runJob(key, failure: "job failed; it is retried from the journal", proceed)
     }
 
     private func proceed() async throws {

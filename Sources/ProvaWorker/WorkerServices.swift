@@ -22,6 +22,19 @@ struct WorkerServices: Sendable {
     /// True once the daemon is draining (SIGTERM): new assignments are declined.
     let isDraining: @Sendable () async -> Bool
 
+    /// Runs one job's steps; a failure is logged and left in the journal for the next reconciliation, a stop is quiet.
+    func runJob(_ key: JobKey, failure: String, _ steps: () async throws -> Void) async {
+        do {
+            try await steps()
+        } catch {
+            if isCancellation(error) {
+                logger.debug("job stopped", metadata: ["job": "\(key)"])
+                return
+            }
+            logger.error("\(failure)", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(error))"])
+        }
+    }
+
     func task(_ id: TaskID) async throws -> TaskRecord {
         try await sender.retrying("read task \(id.prefix(12))") { try await client.task(id) }
     }

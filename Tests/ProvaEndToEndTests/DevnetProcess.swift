@@ -16,14 +16,7 @@ final class DevnetProcess: @unchecked Sendable {
     }
 
     static var executable: URL {
-        get throws {
-            let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for candidate in [directory, directory.deletingLastPathComponent()] {
-                let url = candidate.appendingPathComponent("prova")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-            }
-            throw Failure("the prova executable is not built next to the tests; run `swift build` first")
-        }
+        get throws { try provaExecutable() }
     }
 
     /// Starts the devnet and returns once it is ready; the waiting happens off the cooperative thread pool.

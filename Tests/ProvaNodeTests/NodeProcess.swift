@@ -9,16 +9,8 @@ final class NodeProcess: @unchecked Sendable {
     let output = Pipe()
     private(set) var url: String = ""
 
-    /// The `prova` executable built next to the test bundle.
     static var executable: URL {
-        get throws {
-            let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for candidate in [directory, directory.deletingLastPathComponent()] {
-                let url = candidate.appendingPathComponent("prova")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-            }
-            throw TestFailure("the prova executable is not built next to the tests (\(directory.path)); run `swift build` first")
-        }
+        get throws { try provaExecutable() }
     }
 
     /// Runs `prova ARGS` to completion and returns its output.
