@@ -95,7 +95,6 @@ struct BenchNode: Sendable {
     /// Offers transactions from 64 concurrent connections for `seconds`, then counts what was committed in that time.
     func sustainedThroughput(seconds: Double) async throws -> Double {
         let bodies = try transactions(perSender: Int(seconds * 8_000) / senders.count + 1, startingNonce: 0)
-        let startHeight = await node.state.height
         let startCommitted = await committedTransfers()
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int64(seconds * 1000))
@@ -114,7 +113,6 @@ struct BenchNode: Sendable {
         }
         let elapsed = (ContinuousClock.now - started).seconds
         let committed = await committedTransfers() - startCommitted
-        _ = startHeight
         return Double(committed) / elapsed
     }
 
@@ -127,8 +125,6 @@ struct BenchNode: Sendable {
     /// Paced submissions with `?wait=commit` at `rate` per second; latency from send to the committed answer.
     func latency(rate: Double, seconds: Double) async throws -> (p50: Double, p99: Double) {
         let state = await node.state
-        let base = senders.map { state.nonce(of: $0.address) }.max() ?? 0
-        // Everyone's nonce must line up: bring every sender to the same nonce first is unnecessary — sign per sender.
         var bodies: [[UInt8]] = []
         let count = Int(rate * seconds)
         let encoder = JSONEncoder()
@@ -138,7 +134,6 @@ struct BenchNode: Sendable {
             let body = TransactionBody.transfer(Transfer(to: senders[(index + 1) % senders.count].address, amount: 1))
             bodies.append(Array(try encoder.encode(try UnsignedTransaction(chainID: chainID, sender: sender.publicKeyHex, nonce: nonce, body: body).signed(by: sender))))
         }
-        _ = base
         let interval = Duration.seconds(1.0 / rate)
         let started = ContinuousClock.now
         let samples = try await withThrowingTaskGroup(of: Double.self) { group in

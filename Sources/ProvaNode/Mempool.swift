@@ -29,7 +29,7 @@ struct Mempool: Sendable {
 
     /// Removes the transactions a block included or rejected. A sender whose transaction was rejected loses its
     /// later transactions too (their nonces can no longer follow); they are returned so their submitters learn why.
-    mutating func remove(included: Set<TransactionHash>, rejected: Set<TransactionHash>, committedNonce: (Address) -> UInt64) -> [VerifiedTransaction] {
+    mutating func remove(included: Set<TransactionHash>, rejected: Set<TransactionHash>) -> [VerifiedTransaction] {
         var brokenSenders = Set<Address>()
         for transaction in queue where rejected.contains(transaction.hash) { brokenSenders.insert(transaction.senderAddress) }
         var orphaned: [VerifiedTransaction] = []

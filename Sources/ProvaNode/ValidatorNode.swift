@@ -218,7 +218,7 @@ public actor ValidatorNode {
             rejected.insert(hash)
             remember(hash, APIError(code: rejection.error.code, message: rejection.error.message))
         }
-        let orphaned = mempool.remove(included: Set(outcome.transactions.map(\.hash)), rejected: rejected) { [ledger] in ledger.state.nonce(of: $0) }
+        let orphaned = mempool.remove(included: Set(outcome.transactions.map(\.hash)), rejected: rejected)
         for transaction in orphaned {
             remember(transaction.hash, APIError(code: "nonce_skipped", message: "an earlier transaction of \(transaction.senderAddress) was rejected, so this one's nonce no longer follows; sign it again with the next nonce"))
         }
