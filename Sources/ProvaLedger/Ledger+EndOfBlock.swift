@@ -5,6 +5,7 @@ import ProvaCore
 extension Ledger {
     mutating func runEndOfBlock() {
         if state.selectableIsStale { rebuildSelectable() }
+        if work.isStale { rebuildWorkIndex() }
         expireDeadlines()
         releaseWorkers()
         scheduleIdleTests()
@@ -13,7 +14,6 @@ extension Ledger {
         // Finishing work beats starting work: verifiers are drawn before new provers take the capacity.
         drawVerifiersForDeliveredAttempts()
         assignProvers()
-        compactOpenTasks()
     }
 
     // MARK: Deadlines
@@ -21,7 +21,7 @@ extension Ledger {
     mutating func expireDeadlines() {
         let now = context.now
         let parameters = state.parameters
-        for id in state.openTasks {
+        for (_, id) in work.takeDue(before: now) {
             guard var task = state.tasks[id] else { continue }
             var changed = false
             for index in task.attempts.indices {
@@ -64,7 +64,11 @@ extension Ledger {
                     updateTaskState(&task)
                 }
             }
-            if changed { put(task) }
+            if changed {
+                put(task)
+            } else if let deadline = nextDeadline(of: task) {
+                work.schedule(id, sequence: task.sequence, at: deadline)
+            }
         }
     }
 
@@ -141,7 +145,9 @@ extension Ledger {
 
     mutating func drawVerifiersForDeliveredAttempts() {
         let parameters = state.parameters
-        for id in state.openTasks {
+        for (sequence, id) in WorkIndex.inOrder(work.verifying) {
+            // Dropped here; `put` adds it back if the task still needs this pass next block.
+            if work.verifying[sequence] == id { work.verifying[sequence] = nil }
             guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .verifying }) else { continue }
             var changed = false
             for index in task.attempts.indices where task.attempts[index].state == .delivered {
@@ -197,8 +203,11 @@ extension Ledger {
         /// Shapes for which no active worker had room in this pass; capacity only shrinks during the pass.
         var noRoom: [Resources] = []
         var room: RoomIndex?
-        for id in state.openTasks {
-            guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .waiting }) else { continue }
+        for (sequence, id) in WorkIndex.inOrder(work.waiting) {
+            guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .waiting }) else {
+                if work.waiting[sequence] == id { work.waiting[sequence] = nil }
+                continue
+            }
             let unconstrained = task.proverSet == nil && task.targetWorker == nil && selectionPolicy == nil
             if unconstrained, noRoom.contains(where: { $0.fits(in: task.resources) }) { continue }
             if unconstrained && room == nil { room = RoomIndex(state: state) }
@@ -235,18 +244,7 @@ extension Ledger {
                 updateTaskState(&task)
                 put(task)
             }
+            if !task.slots.contains(where: { $0.state == .waiting }), work.waiting[sequence] == id { work.waiting[sequence] = nil }
         }
-    }
-
-    /// Drops finished tasks from the list the end-of-block work walks.
-    mutating func compactOpenTasks() {
-        let open = state.openTasks
-        let remaining = open.filter { id in
-            guard let task = state.tasks[id] else { return false }
-            return !task.slots.allSatisfy(\.state.isTerminal)
-        }
-        guard remaining.count != open.count else { return }
-        record { $0.openTasks = open }
-        state.openTasks = remaining
     }
 }

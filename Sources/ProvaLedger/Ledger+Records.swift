@@ -20,6 +20,7 @@ extension Ledger {
         }
         state.tasks[key] = task
         changes.tasks.insert(key)
+        noteWork(task)
     }
 
     mutating func put(_ worker: Worker) {
@@ -61,6 +62,7 @@ extension Ledger {
         }
         state.workflows[key] = workflow
         changes.workflows.insert(key)
+        if workflow.state == .running { work.workflows.insert(key) }
     }
 
     mutating func changeTotals(_ change: (inout LedgerState.Totals) -> Void) {

@@ -96,7 +96,6 @@ extension Ledger {
         var task = task
         task.sequence = state.totals.tasksSubmitted
         put(task)
-        state.openTasks.append(task.id)
         changeTotals { $0.tasksSubmitted += 1 }
     }
 

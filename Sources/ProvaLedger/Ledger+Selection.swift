@@ -1,6 +1,6 @@
 import ProvaCore
 
-/// Uniform random selection among eligible workers (DESIGN §5): no stake weighting, no auction.
+/// Random selection among eligible workers (DESIGN §5, refined by `Placement`): no stake weighting, no auction.
 extension Ledger {
     /// A worker that could run `resources` now: active, admitted by the prover set, with that much free capacity.
     func hasRoom(_ worker: Worker, for resources: Resources, in set: ProverSet?) -> Bool {
@@ -9,18 +9,31 @@ extension Ledger {
 
     /// Draws one worker uniformly among those for which `eligible` holds. Rejection sampling over all drawable
     /// workers, then an exact scan: the result is uniform over the eligible workers either way, and usually cheap.
-    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: [Address], _ eligible: (Worker) -> Bool) -> Address? {
+    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: [Address], _ eligible: (Worker) -> Bool) -> Worker? {
         let candidates = state.selectable
         guard !candidates.isEmpty else { return nil }
         for _ in 0..<32 {
             let address = candidates[rng.below(candidates.count)]
-            if !excluded.contains(address), let worker = state.workers[address], eligible(worker) { return address }
+            if !excluded.contains(address), let worker = state.workers[address], eligible(worker) { return worker }
         }
-        let all = candidates.filter { address in
-            guard !excluded.contains(address), let worker = state.workers[address] else { return false }
-            return eligible(worker)
+        let all = candidates.compactMap { address -> Worker? in
+            guard !excluded.contains(address), let worker = state.workers[address], eligible(worker) else { return nil }
+            return worker
         }
         return all.isEmpty ? nil : all[rng.below(all.count)]
+    }
+
+    /// Draws a worker with room for `resources` by the ledger's `placement` (tier, then the tighter of two uniform candidates).
+    func drawPlaced(_ rng: inout SeededGenerator, excluding excluded: [Address], for resources: Resources, in set: ProverSet?) -> Address? {
+        for tier in placement.tiers(for: resources) {
+            let eligible = { (worker: Worker) in tier.admits(capacity: worker.capacity) && self.hasRoom(worker, for: resources, in: set) }
+            guard let first = drawUniform(&rng, excluding: excluded, eligible) else { continue }
+            guard placement.choices > 1, let second = drawUniform(&rng, excluding: excluded + [first.address], eligible) else { return first.address }
+            let firstLeft = Placement.leftover(free: first.free, capacity: first.capacity, after: resources)
+            let secondLeft = Placement.leftover(free: second.free, capacity: second.capacity, after: resources)
+            return secondLeft < firstLeft ? second.address : first.address
+        }
+        return nil
     }
 
     /// The prover for the next attempt of `task`, or nil when no eligible worker has room now.
@@ -41,7 +54,7 @@ extension Ledger {
             let eligible = state.selectable.compactMap { state.workers[$0] }.filter { !tried.contains($0.address) && hasRoom($0, for: resources, in: set) }
             chosen = eligible.isEmpty ? nil : policy.chooseProver(among: eligible, for: task, random: &rng)
         } else {
-            chosen = drawUniform(&rng, excluding: tried) { hasRoom($0, for: resources, in: set) }
+            chosen = drawPlaced(&rng, excluding: tried, for: resources, in: set)
         }
         guard let chosen else { return nil }
         task.draws += 1
@@ -51,7 +64,7 @@ extension Ledger {
     /// `drawProver` for a task with no prover set, no target and no comparison policy, drawing from the pass's room index.
     func drawProver(for task: inout TaskRecord, from room: inout RoomIndex) -> Address? {
         var rng = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "prover")
-        guard let index = room.draw(task.resources, excluding: task.provers, random: &rng) else { return nil }
+        guard let index = room.draw(task.resources, excluding: task.provers, placement: placement, random: &rng) else { return nil }
         room.take(task.resources, at: index)
         task.draws += 1
         return room.addresses[index]
@@ -85,7 +98,7 @@ extension Ledger {
         let resources = verifierResources(task)
         var chosen: [Address] = []
         for _ in 0..<count {
-            guard let address = drawUniform(&rng, excluding: excluded, { hasRoom($0, for: resources, in: set) }) else { break }
+            guard let address = drawPlaced(&rng, excluding: excluded, for: resources, in: set) else { break }
             chosen.append(address)
             excluded.append(address)
         }

@@ -28,8 +28,11 @@ extension Ledger {
         return id
     }
 
+    /// Looks only at workflows whose step tasks changed (the work index), in ID order as every validator does.
     mutating func advanceWorkflows() {
-        for id in state.openWorkflows {
+        let touched = work.workflows.sorted()
+        work.workflows = []
+        for id in touched {
             guard var workflow = state.workflows[id], workflow.state == .running else { continue }
             var changed = false
             var failure: String?

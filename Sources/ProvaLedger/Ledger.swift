@@ -12,8 +12,12 @@ public struct Ledger: Sendable {
     /// Keys of the records changed by the block being applied, so a store writes only those.
     var changes = StateChanges()
     var context: BlockContext
+    /// The tasks and workflows the end-of-block work must look at (derived; see `WorkIndex`).
+    var work = WorkIndex()
     /// Replaces uniform random prover selection, for comparisons in the simulator only (see `SelectionPolicy`).
     public var selectionPolicy: (any SelectionPolicy)?
+    /// How draws choose among eligible workers. Every validator uses `.tiered`; the simulator may compare `.uniform`.
+    public var placement: Placement = .tiered
 
     /// The block being applied: its height, timestamp, and the hash of the block before it (the randomness).
     struct BlockContext: Sendable {
@@ -126,6 +130,7 @@ public struct Ledger: Sendable {
         } catch {
             rollBack(to: checkpoint)
             endJournal()
+            work.isStale = true
             throw error
         }
     }
@@ -245,12 +250,10 @@ public struct Ledger: Sendable {
     mutating func beginJournal() -> Int {
         if journal == nil { journal = [] }
         let totals = state.totals
-        let openTasks = state.openTasks.count
         let openWorkflows = state.openWorkflows.count
         let stale = state.selectableIsStale
         journal?.append { state in
             state.totals = totals
-            if state.openTasks.count > openTasks { state.openTasks.removeSubrange(openTasks...) }
             if state.openWorkflows.count > openWorkflows { state.openWorkflows.removeSubrange(openWorkflows...) }
             state.selectableIsStale = stale || state.selectableIsStale
         }

@@ -24,7 +24,7 @@ public struct LedgerSnapshot: Sendable {
 }
 
 extension Ledger {
-    /// Resumes a chain from stored records. The derived indexes (open tasks in creation order, open workflows,
+    /// Resumes a chain from stored records. The derived indexes (the end-of-block work index, open workflows,
     /// drawable workers) are rebuilt, so the result equals the ledger that applied every block.
     public init(genesis: Genesis, restoring snapshot: LedgerSnapshot) throws {
         try self.init(genesis: genesis)
@@ -39,10 +39,10 @@ extension Ledger {
         state.workers = Dictionary(snapshot.workers.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
         state.proverSets = Dictionary(snapshot.proverSets.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         state.workflows = Dictionary(snapshot.workflows.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
-        state.openTasks = snapshot.tasks.filter { !$0.slots.allSatisfy(\.state.isTerminal) }.sorted { $0.sequence < $1.sequence }.map(\.id)
         state.openWorkflows = snapshot.workflows.filter { $0.state == .running }.map(\.id).sorted()
         context = BlockContext(height: state.height, now: state.lastTimestampMilliseconds, previousHash: state.lastBlockHash)
         rebuildSelectable()
+        rebuildWorkIndex()
         let supply = state.supply()
         guard supply.isConserved else {
             throw LedgerError("corrupt_state", "the stored state does not conserve credits (minted \(supply.minted), held \(supply.balances + supply.escrow + supply.stakes + supply.treasury + supply.burned)); restore from a backup or resync the chain")

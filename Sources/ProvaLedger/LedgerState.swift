@@ -22,8 +22,6 @@ public struct LedgerState: Sendable, Equatable {
     public internal(set) var workflows: [WorkflowID: Workflow] = [:]
     public internal(set) var totals = Totals()
 
-    /// Tasks not yet terminal, in submission order: the end-of-block work walks only these.
-    var openTasks: [TaskID] = []
     /// Workflows still running.
     var openWorkflows: [WorkflowID] = []
     /// Workers that may be drawn (active), sorted by address; rebuilt when a status changes.
@@ -57,7 +55,7 @@ public struct LedgerState: Sendable, Equatable {
             && lhs.stateDigest == rhs.stateDigest && lhs.lastTimestampMilliseconds == rhs.lastTimestampMilliseconds
             && lhs.accounts == rhs.accounts && lhs.programs == rhs.programs && lhs.tasks == rhs.tasks
             && lhs.workers == rhs.workers && lhs.proverSets == rhs.proverSets && lhs.workflows == rhs.workflows
-            && lhs.totals == rhs.totals && lhs.openTasks == rhs.openTasks && lhs.openWorkflows == rhs.openWorkflows
+            && lhs.totals == rhs.totals && lhs.openWorkflows == rhs.openWorkflows
     }
 
     /// The conservation invariant's terms (DESIGN §6).
@@ -74,5 +72,8 @@ public struct LedgerState: Sendable, Equatable {
 
     public func balance(of address: Address) -> MicroCredits { accounts[address]?.balance ?? 0 }
     public func nonce(of address: Address) -> UInt64 { accounts[address]?.nonce ?? 0 }
-    public var openTaskIDs: [TaskID] { openTasks }
+    /// Tasks not yet finished, in creation order (a scan of every task: for tests and tools).
+    public var openTaskIDs: [TaskID] {
+        tasks.values.filter { !$0.slots.allSatisfy(\.state.isTerminal) }.sorted { $0.sequence < $1.sequence }.map(\.id)
+    }
 }

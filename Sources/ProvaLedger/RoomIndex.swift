@@ -6,32 +6,55 @@ import ProvaCore
 struct RoomIndex {
     var addresses: [Address] = []
     var free: [Resources] = []
+    var capacity: [Resources] = []
+    /// Shapes for which a tier had no room in this pass (with nobody excluded); capacity only shrinks during the pass.
+    private var noRoom: [Placement.Tier: [Resources]] = [:]
 
     init(state: LedgerState) {
         addresses.reserveCapacity(state.selectable.count)
         free.reserveCapacity(state.selectable.count)
+        capacity.reserveCapacity(state.selectable.count)
         for address in state.selectable {
             guard let worker = state.workers[address], worker.status == .active else { continue }
             let room = worker.free
             guard room.cpuMillicores > 0, room.memoryBytes > 0 else { continue }
             addresses.append(address)
             free.append(room)
+            capacity.append(worker.capacity)
         }
     }
 
-    /// Uniform over the candidates with room for `resources` not in `excluded`: rejection sampling over all of them,
-    /// then an exact scan — uniform over the eligible ones either way.
-    func draw(_ resources: Resources, excluding excluded: [Address], random: inout SeededGenerator) -> Int? {
+    /// A worker for `resources` by `placement`, never one of `excluded`; nil when no candidate has room.
+    mutating func draw(_ resources: Resources, excluding excluded: [Address], placement: Placement, random: inout SeededGenerator) -> Int? {
+        for tier in placement.tiers(for: resources) {
+            if excluded.isEmpty, noRoom[tier, default: []].contains(where: { $0.fits(in: resources) }) { continue }
+            let (capacity, free, addresses) = (self.capacity, self.free, self.addresses)
+            let eligible = { (index: Int) in
+                tier.admits(capacity: capacity[index]) && resources.fits(in: free[index]) && !excluded.contains(addresses[index])
+            }
+            guard let first = drawUniform(random: &random, eligible) else {
+                if excluded.isEmpty { noRoom[tier, default: []].append(resources) }
+                continue
+            }
+            guard placement.choices > 1, let second = drawUniform(random: &random, { $0 != first && eligible($0) }) else { return first }
+            let firstLeft = Placement.leftover(free: free[first], capacity: capacity[first], after: resources)
+            let secondLeft = Placement.leftover(free: free[second], capacity: capacity[second], after: resources)
+            return secondLeft < firstLeft ? second : first
+        }
+        return nil
+    }
+
+    /// Uniform over the candidates for which `eligible` holds: rejection sampling over all of them, then an exact
+    /// scan — uniform over the eligible ones either way.
+    private func drawUniform(random: inout SeededGenerator, _ eligible: (Int) -> Bool) -> Int? {
         guard !addresses.isEmpty else { return nil }
         for _ in 0..<32 {
             let index = random.below(addresses.count)
-            if resources.fits(in: free[index]), !excluded.contains(addresses[index]) { return index }
+            if eligible(index) { return index }
         }
-        var eligible: [Int] = []
-        for index in addresses.indices where resources.fits(in: free[index]) && !excluded.contains(addresses[index]) {
-            eligible.append(index)
-        }
-        return eligible.isEmpty ? nil : eligible[random.below(eligible.count)]
+        var candidates: [Int] = []
+        for index in addresses.indices where eligible(index) { candidates.append(index) }
+        return candidates.isEmpty ? nil : candidates[random.below(candidates.count)]
     }
 
     mutating func take(_ resources: Resources, at index: Int) {

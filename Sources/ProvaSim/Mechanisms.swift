@@ -7,7 +7,7 @@ public enum Mechanisms {
     /// who is paid, not who is drawn), so it installs none.
     public static func policy(for mechanism: Mechanism, fleet: Fleet) -> (any SelectionPolicy)? {
         switch mechanism {
-        case .random, .race: return nil
+        case .random, .uniform, .race: return nil
         case .stake: return StakeLottery()
         case .auction: return ReverseAuction(bids: Dictionary(uniqueKeysWithValues: fleet.workers.map { ($0.address, $0.bid) }))
         }

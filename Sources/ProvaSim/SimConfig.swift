@@ -2,8 +2,10 @@ import ProvaCore
 
 /// How provers are chosen. `random` is the protocol; the others are for comparison only.
 public enum Mechanism: String, Sendable, Codable, CaseIterable {
-    /// Uniform random among workers with room (DESIGN §5): the ledger's own selection.
+    /// Random among workers with room (DESIGN §5 with the ledger's tiered placement): the protocol.
     case random
+    /// One uniform draw among every worker with room: DESIGN §5 as first written, without tiers or the tighter-fit choice.
+    case uniform
     /// Stake-weighted lottery: a worker with room is drawn with probability proportional to its stake.
     case stake
     /// Lowest-bid reverse auction: the worker with room whose operator bids lowest wins.

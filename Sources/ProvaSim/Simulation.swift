@@ -85,6 +85,7 @@ public struct Simulation: Sendable {
             throw SimError("bad_genesis", "the simulated genesis was refused by the ledger; this is a simulator bug", cause: "\(error)")
         }
         ledger.selectionPolicy = Mechanisms.policy(for: config.mechanism, fleet: fleet)
+        ledger.placement = config.mechanism == .uniform ? .uniform : .tiered
         workloadRandom = SeededGenerator(seed: "prova-sim/workload/\(config.seed)")
         behaviourRandom = SeededGenerator(seed: "prova-sim/behaviour/\(config.seed)/\(config.mechanism.rawValue)")
         outbox = Outbox(genesisMilliseconds: Self.genesisMilliseconds, interval: config.blockIntervalMilliseconds)

@@ -26,12 +26,20 @@ public struct TestChain: Sendable {
     public static func make(workers: Int = 6, capacity: Resources = Fixtures.gpuNode, users: [AccountKey] = [],
                             balance: MicroCredits = 1_000 * MicroCredit.perCredit, parameters: ChainParameters = .genesisDefaults,
                             chainID: String = "prova-test") throws -> (TestChain, [AccountKey]) {
+        try make(capacities: Array(repeating: capacity, count: workers), users: users, balance: balance, parameters: parameters, chainID: chainID)
+    }
+
+    /// A chain with one active genesis worker per entry of `capacities` (worker-0, worker-1, … in that order).
+    public static func make(capacities: [Resources], users: [AccountKey] = [], balance: MicroCredits = 1_000 * MicroCredit.perCredit,
+                            parameters: ChainParameters = .genesisDefaults, chainID: String = "prova-test") throws -> (TestChain, [AccountKey]) {
         let authority = AccountKey(deterministicFrom: "authority")
-        let workerKeys = (0..<workers).map { AccountKey(deterministicFrom: "worker-\($0)") }
+        let workerKeys = capacities.indices.map { AccountKey(deterministicFrom: "worker-\($0)") }
         let genesis = Genesis(
             chainID: chainID, timestampMilliseconds: 1_700_000_000_000, authority: authority.address, parameters: parameters,
             accounts: ([authority] + users).map { Genesis.FundedAccount(address: $0.address, balance: balance) },
-            workers: workerKeys.map { Genesis.InitialWorker(address: $0.address, capacity: capacity, diskBytes: 1 << 40, stake: parameters.minWorkerStake) },
+            workers: zip(workerKeys, capacities).map { key, capacity in
+                Genesis.InitialWorker(address: key.address, capacity: capacity, diskBytes: 1 << 40, stake: parameters.minWorkerStake)
+            },
             treasury: 0, capacityTestProgram: Fixtures.capacityTestProgram)
         return (try TestChain(genesis: genesis, authority: authority), workerKeys)
     }

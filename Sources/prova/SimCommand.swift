@@ -11,7 +11,7 @@ struct SimCommand: AsyncParsableCommand {
         discussion: """
         Runs thousands of simulated workers (CPU and GPU nodes owned by operators of very different sizes) against the real \
         ProvaLedger, block by block, under a Poisson workload at the offered load. Prints `name: value` lines (or --json) and \
-        writes CSV tables and SVG charts under --out. `--mechanism all` runs the four mechanisms on the same workload and \
+        writes CSV tables and SVG charts under --out. `--mechanism all` runs every mechanism on the same workload and \
         adds comparison files. Same options and seed, same numbers.
         """)
 
@@ -19,7 +19,7 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Operators owning them (sizes follow Zipf's law).") var operators = 200
     @Option(help: "Ledger tasks to submit (a workflow counts its steps).") var tasks = 1_000_000
     @Option(help: "Offered load: expected reservations over declared capacity, e.g. 0.95.") var load = 0.95
-    @Option(help: "Prover selection: random (the protocol), stake, auction, race, or all (the four, same workload).") var mechanism = "random"
+    @Option(help: "Prover selection: random (the protocol), uniform (one uniform draw, no placement tiers), stake, auction, race, or all (same workload).") var mechanism = "random"
     @Option(name: .customLong("failure-rate"), help: "Chance an assignment goes wrong (silence, timeout, failed run, wrong proof).") var failureRate = 0.02
     @Option(help: "Seed: the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "Directory for CSV and SVG output (created if missing).") var out: String?
@@ -36,7 +36,7 @@ struct SimCommand: AsyncParsableCommand {
         } else if let one = Mechanism(rawValue: mechanism) {
             mechanisms = [one]
         } else {
-            throw ValidationError("--mechanism must be one of random, stake, auction, race, all (got '\(mechanism)')")
+            throw ValidationError("--mechanism must be one of random, uniform, stake, auction, race, all (got '\(mechanism)')")
         }
         let interval = try parseInterval(blockInterval)
         guard mix == "standard" || mix == "cpu-only" else { throw ValidationError("--mix must be standard or cpu-only (got '\(mix)')") }

@@ -83,9 +83,14 @@ struct RuleTests {
         for _ in 0..<12 {
             if chain.state.workers[first]?.status == .jailed { break }
             let next = try request(&chain, proofRequest(program, redundancy: 5))
+            // The workers see the assignments made in the request's own block (honest ones accept them).
+            workers.observe(chain.outcomes[chain.outcomes.count - 1].events, state: chain.state)
             try chain.run(&workers, maxBlocks: 60) { $0.tasks[next]?.state.isTerminal == true }
         }
         let jailed = try #require(chain.state.workers[first])
+        // Only the silent worker (and the one assigned the first task before anyone watched) missed windows.
+        let honest = keys.map(\.address).filter { $0 != first && $0 != chain.task(id)?.attempts.last?.worker }
+        #expect(honest.allSatisfy { chain.state.workers[$0]?.status == .active })
         #expect(jailed.status == .jailed)
         #expect(jailed.strikes >= chain.parameters.workerStrikeLimit)
         #expect(jailed.jailedUntilMilliseconds != nil)

@@ -1,0 +1,43 @@
+import ProvaCore
+
+/// How a draw chooses among the eligible workers (docs/PROTOCOL.md, "Placement"). Every validator uses `.tiered`;
+/// `.uniform` is DESIGN §5 as first written, kept so the simulator can compare the two.
+public enum Placement: String, Sendable, Codable, CaseIterable {
+    /// One uniform draw among every eligible worker.
+    case uniform
+    /// A draw for resources without GPUs is made among the eligible workers without GPUs while any has room, and
+    /// among GPU workers only otherwise; two candidates are drawn uniformly in that tier and the one left with less
+    /// free room (a tighter fit) takes the work. Small jobs then stop fragmenting GPU nodes and half-empty nodes,
+    /// which keeps room for whole-node jobs; an operator cannot buy the draw, and no worker's chance of being a
+    /// candidate is more than twice the uniform one.
+    case tiered
+
+    /// Candidates drawn per placement.
+    var choices: Int { self == .tiered ? 2 : 1 }
+
+    /// The tiers to try in order: for work without GPUs, GPU-less workers first; otherwise a single tier.
+    func tiers(for resources: Resources) -> [Tier] {
+        self == .tiered && resources.gpus == 0 ? [.withoutGPUs, .withGPUs] : [.any]
+    }
+
+    enum Tier {
+        case any, withoutGPUs, withGPUs
+
+        func admits(capacity: Resources) -> Bool {
+            switch self {
+            case .any: return true
+            case .withoutGPUs: return capacity.gpus == 0
+            case .withGPUs: return capacity.gpus > 0
+            }
+        }
+    }
+
+    /// What is left free on a worker after placing `resources`, as a sum of fractions of its capacity (in millionths,
+    /// integer arithmetic so every validator computes the same). Smaller is a tighter fit.
+    static func leftover(free: Resources, capacity: Resources, after resources: Resources) -> Int64 {
+        func share(_ left: Int64, _ total: Int64) -> Int64 { total > 0 ? left * 1_000_000 / total : 0 }
+        return share(free.cpuMillicores - resources.cpuMillicores, capacity.cpuMillicores)
+            + share(free.memoryBytes / Units.mib - resources.memoryBytes / Units.mib, capacity.memoryBytes / Units.mib)
+            + share(free.gpus - resources.gpus, capacity.gpus)
+    }
+}
