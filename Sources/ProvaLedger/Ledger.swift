@@ -73,12 +73,27 @@ public struct Ledger: Sendable {
         try dryRun(verified, expectedNonce: expectedNonce)
     }
 
+    /// Checks `verified` as it would apply after `earlier` — the same sender's transactions already waiting in a
+    /// mempool, in nonce order — so a transaction that depends on a waiting one (a prover's result right behind its
+    /// acceptance) is admitted. Nothing changes. Beyond `maxSpeculativeChecks` waiting transactions only the nonce
+    /// sequence is carried over (checked against the current state), which bounds the cost of a sender's long queue.
+    public mutating func check(verified: VerifiedTransaction, after earlier: [VerifiedTransaction]) throws {
+        guard !earlier.isEmpty else { return try dryRun(verified, expectedNonce: nil) }
+        guard earlier.count <= Self.maxSpeculativeChecks else {
+            return try dryRun(verified, expectedNonce: (earlier.last?.nonce ?? 0) + 1)
+        }
+        try dryRun(verified, expectedNonce: nil, after: earlier)
+    }
+
+    /// Waiting transactions of one sender that `check(verified:after:)` applies before the one it checks.
+    public static let maxSpeculativeChecks = 32
+
     /// Stateless checks only: chain, signature, size and shape.
     public func verify(_ transaction: SignedTransaction) throws -> VerifiedTransaction {
         do { return try transaction.verified(chainID: state.chainID) } catch let error as ProvaCoreError { throw LedgerError(error) }
     }
 
-    mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?) throws {
+    mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?, after earlier: [VerifiedTransaction] = []) throws {
         let savedContext = context
         let savedEvents = events
         let savedChanges = changes
@@ -90,6 +105,11 @@ public struct Ledger: Sendable {
         }
         let checkpoint = beginJournal()
         defer { rollBack(to: checkpoint) }
+        // An earlier one that no longer applies leaves the nonce behind, so the checked one fails its nonce, as it would in a block.
+        for transaction in earlier {
+            let before = beginJournal()
+            do { _ = try execute(transaction, expectedNonce: nil) } catch { rollBack(to: before) }
+        }
         _ = try execute(verified, expectedNonce: expectedNonce)
     }
 

@@ -8,6 +8,8 @@ struct Mempool: Sendable {
     private var hashes: Set<TransactionHash> = []
     /// The next nonce each sender's new transaction must carry, counting those waiting here.
     private var nextNonce: [Address: UInt64] = [:]
+    /// Each sender's waiting transactions, in nonce order.
+    private var bySender: [Address: [VerifiedTransaction]] = [:]
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -18,10 +20,14 @@ struct Mempool: Sendable {
     /// The nonce a new transaction of `sender` must carry, or nil to use the committed account nonce.
     func pendingNonce(of sender: Address) -> UInt64? { nextNonce[sender] }
 
+    /// The transactions of `sender` waiting here, in nonce order.
+    func pending(of sender: Address) -> [VerifiedTransaction] { bySender[sender] ?? [] }
+
     mutating func add(_ transaction: VerifiedTransaction) {
         queue.append(transaction)
         hashes.insert(transaction.hash)
         nextNonce[transaction.senderAddress] = transaction.nonce + 1
+        bySender[transaction.senderAddress, default: []].append(transaction)
     }
 
     /// Up to `limit` transactions for the next block, oldest first.
@@ -43,8 +49,13 @@ struct Mempool: Sendable {
         }
         hashes = Set(queue.map(\.hash))
         var next: [Address: UInt64] = [:]
-        for transaction in queue { next[transaction.senderAddress] = transaction.nonce + 1 }
+        var waiting: [Address: [VerifiedTransaction]] = [:]
+        for transaction in queue {
+            next[transaction.senderAddress] = transaction.nonce + 1
+            waiting[transaction.senderAddress, default: []].append(transaction)
+        }
         nextNonce = next
+        bySender = waiting
         return orphaned
     }
 }

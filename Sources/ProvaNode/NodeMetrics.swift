@@ -12,15 +12,15 @@ public struct NodeMetrics: Sendable {
     let requestDuration: DurationHistogram
 
     public init() {
-        height = registry.makeGauge(name: "prova_block_height", help: "Height of the last committed block")
-        blockInterval = registry.makeValueHistogram(name: "prova_block_interval_seconds", buckets: [0.05, 0.1, 0.2, 0.5, 1, 2, 5],
-                                                    help: "Time between consecutive blocks")
-        mempoolSize = registry.makeGauge(name: "prova_mempool_size", help: "Transactions waiting for a block")
-        transactions = registry.makeCounter(name: "prova_transactions_committed_total", help: "Transactions committed in blocks")
-        mempoolFull = registry.makeCounter(name: "prova_mempool_full_total", help: "Transactions refused because the mempool was full")
-        requestDuration = registry.makeDurationHistogram(name: "prova_api_request_duration_seconds",
-                                                         buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)],
-                                                         help: "API request latency")
+        height = registry.makeGauge(descriptor: Self.metric("prova_block_height", "Height of the last committed block"))
+        blockInterval = registry.makeValueHistogram(descriptor: Self.metric("prova_block_interval_seconds", "Time between consecutive blocks"),
+                                                    buckets: [0.05, 0.1, 0.2, 0.5, 1, 2, 5])
+        mempoolSize = registry.makeGauge(descriptor: Self.metric("prova_mempool_size", "Transactions waiting for a block"))
+        transactions = registry.makeCounter(descriptor: Self.metric("prova_transactions_committed_total", "Transactions committed in blocks"))
+        mempoolFull = registry.makeCounter(descriptor: Self.metric("prova_mempool_full_total", "Transactions refused because the mempool was full"))
+        requestDuration = registry.makeDurationHistogram(
+            descriptor: Self.metric("prova_api_request_duration_seconds", "API request latency"),
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)])
     }
 
     func recordBlock(height value: UInt64, intervalSeconds: Double?, transactions count: Int) {
@@ -34,9 +34,14 @@ public struct NodeMetrics: Sendable {
 
     func recordTaskStates(_ counts: [String: Int]) {
         for state in ["pending", "assigned", "running", "delivered", "verified", "failed", "cancelled", "expired"] {
-            registry.makeGauge(name: "prova_tasks", labels: [("state", state)], help: "Tasks by state").set(Double(counts[state] ?? 0))
+            registry.makeGauge(descriptor: Self.metric("prova_tasks", "Tasks by state"), labels: [("state", state)]).set(Double(counts[state] ?? 0))
         }
     }
 
     public func render() -> String { registry.emitToString() }
+
+    /// A metric's full name (units already in it, as Prometheus recommends) and help text.
+    private static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
 }

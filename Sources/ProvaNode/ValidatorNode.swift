@@ -102,7 +102,7 @@ public actor ValidatorNode {
                             headers: [.retryAfter: "1"])
         }
         do {
-            try ledger.check(verified: verified, expectedNonce: mempool.pendingNonce(of: verified.senderAddress))
+            try ledger.check(verified: verified, after: mempool.pending(of: verified.senderAddress))
         } catch let error as LedgerError {
             throw NodeError(error)
         }

@@ -29,6 +29,23 @@ actor ImageCache {
         return try await task.value
     }
 
+    /// Imports image `digest` in the background if it is not here yet, so a later job does not wait for it. Used for
+    /// the other image of a program this worker just worked for: its provers are likely to be drawn to verify it, and
+    /// its verifiers to prove it. Failures are left for that job to report.
+    func prefetch(_ digest: String) async {
+        guard inflight[digest] == nil, !(await store.importedDigests().contains(digest)) else { return }
+        let task = Task { try await self.load(digest) }
+        inflight[digest] = task
+        Task {
+            _ = try? await task.value
+            self.finishedPrefetch(digest)
+        }
+    }
+
+    private func finishedPrefetch(_ digest: String) {
+        inflight[digest] = nil
+    }
+
     private func load(_ digest: String) async throws -> URL {
         let archive = staging.appendingPathComponent("\(digest).tar")
         if await store.importedDigests().contains(digest) {

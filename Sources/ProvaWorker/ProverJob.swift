@@ -30,34 +30,57 @@ struct ProverJob: Sendable {
             var record = await services.journal.record(key) ?? JobRecord(key: key, phase: .accepting, program: task.program, resources: task.resources)
             switch attempt.state {
             case .assigned:
-                if let reason = await refusal(task) {
+                // A result journaled before a restart whose acceptance had not reached a block yet: accept, then send it.
+                let journaled = record.phase == .finished || record.phase == .submitting
+                if !journaled, let reason = await refusal(task) {
                     await decline(reason)
                     return
                 }
-                guard let gpus = await services.local.reserve(key, task.resources) else {
+                guard let gpus = await services.local.reserve(key, task.resources, force: journaled) else {
                     await decline("no free capacity on this worker right now")
                     return
                 }
-                record.phase = .accepting
-                try await services.journal.save(record)
+                if !journaled {
+                    record.phase = .accepting
+                    try await services.journal.save(record)
+                }
+                // The run starts now, while the AcceptTask waits for its block, and its result is sent as soon as it is
+                // ready, right behind the acceptance: a short run's result joins the acceptance's block.
+                let run: Task<SubmitResult, any Error>? = journaled ? nil : Task { try await produce(task, gpus: gpus) }
+                let acceptance: SignedTransaction
                 do {
-                    try await services.sender.send(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
+                    acceptance = try await withTaskCancellationHandler {
+                        try await services.sender.admit(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
+                    } onCancel: { run?.cancel() }
                 } catch let error as ClientError where error.code == "not_awaiting_acceptance" {
-                    await services.local.release(key)
+                    await stop(run)
                     continue
                 } catch let error as ClientError where error.isClientMistake {
                     logger.warning("could not accept", metadata: ["job": "\(key)", "error": "\(error)"])
-                    await services.local.release(key)
+                    await stop(run)
                     await services.journal.remove(key)
                     return
                 } catch {
-                    await services.local.release(key)
+                    await stop(run)
                     throw error
                 }
-                logger.info("accepted", metadata: ["job": "\(key)", "resources": "\(task.resources.summary)", "timeLimit": "\(task.timeLimitSeconds)s"])
-                record.phase = .running
-                try await services.journal.save(record)
-                try await execute(task, record: record, gpus: gpus)
+                logger.info("accepting", metadata: ["job": "\(key)", "resources": "\(task.resources.summary)", "timeLimit": "\(task.timeLimitSeconds)s"])
+                let accepted = Task { try await services.sender.waitForCommit(acceptance) }
+                if !journaled {
+                    record.phase = .running
+                    try await services.journal.save(record)
+                }
+                do {
+                    try await execute(task, record: record, gpus: gpus, started: run)
+                } catch let error as ClientError where error.isClientMistake {
+                    // The result was refused: most likely the acceptance was left out of its block. Read the chain again.
+                    if case .failure(let refusal) = await accepted.result {
+                        logger.warning("acceptance refused", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(refusal))"])
+                        continue
+                    }
+                    throw error
+                }
+                _ = try? await accepted.value
                 return
             case .running:
                 // Accepted earlier (by this process or before a restart): finish it.
@@ -102,18 +125,31 @@ struct ProverJob: Sendable {
         await services.journal.remove(key)
     }
 
-    /// Finishes an accepted attempt, holding its local capacity until the result is on the chain.
-    private func execute(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice]) async throws {
+    /// Cancels a run started before the acceptance was refused, waits for its container to go, and frees the capacity.
+    private func stop(_ run: Task<SubmitResult, any Error>?) async {
+        run?.cancel()
+        _ = try? await run?.value
+        await services.local.release(key)
+    }
+
+    /// Finishes an accepted attempt, holding its local capacity until the result is on the chain. `started` is a run
+    /// already under way (started while accepting).
+    private func execute(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice], started: Task<SubmitResult, any Error>? = nil) async throws {
         do {
-            try await finish(task, record: record, gpus: gpus)
+            try await withTaskCancellationHandler {
+                try await finish(task, record: record, gpus: gpus, started: started)
+            } onCancel: { started?.cancel() }
         } catch {
+            if let started { _ = try? await started.value }
             await services.local.release(key)
             throw error
         }
         await services.local.release(key)
+        // Provers of a program are often drawn to verify it next: have its verifier image ready.
+        if let program = try? await services.program(task.program) { await services.images.prefetch(program.deploy.verifier.digest) }
     }
 
-    private func finish(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice]) async throws {
+    private func finish(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice], started: Task<SubmitResult, any Error>?) async throws {
         var record = record
         if record.phase == .submitting, let result = record.result {
             try await services.submit(.submitResult(result), record: record)
@@ -123,7 +159,7 @@ struct ProverJob: Sendable {
         if record.phase == .finished, let journaled = record.result {
             result = journaled
         } else {
-            result = try await produce(task, gpus: gpus)
+            if let started { result = try await started.value } else { result = try await produce(task, gpus: gpus) }
             record.result = result
             record.phase = .finished
             try await services.journal.save(record)

@@ -3,12 +3,13 @@ import Logging
 import ProvaClient
 import ProvaCore
 
-/// Signs and sends the worker's transactions one at a time.
+/// Signs and sends the worker's transactions.
 ///
-/// One key has one nonce sequence: two transactions signed concurrently would race for the same nonce, and a
-/// transaction rejected at block time orphans the ones queued behind it. So sends are serialized, each waits for its
-/// commit, and time-critical ones (AcceptTask, DeclineTask) jump the queue. A transport failure resends the *same*
-/// signed transaction (the node answers a known one with its status); a nonce conflict signs again.
+/// One key has one nonce sequence: two transactions signed concurrently would race for the same nonce. So signing
+/// and admission to the node's mempool are serialized (time-critical ones, AcceptTask and DeclineTask, jump the
+/// queue); waiting for the block is not, so several transactions of this key can share a block. One left out of its
+/// block orphans those signed behind it: they fail with a nonce conflict and are signed again. A transport failure
+/// resends the *same* signed transaction (the node answers a known one with its status).
 actor TransactionSender {
     let client: ProvaClient
     let key: AccountKey
@@ -31,6 +32,24 @@ actor TransactionSender {
     @discardableResult
     func send(_ body: TransactionBody, urgent: Bool = false,
               signed: (@Sendable (SignedTransaction) async throws -> Void)? = nil) async throws -> TransactionStatus {
+        var resigns = 0
+        while true {
+            let transaction = try await admit(body, urgent: urgent, signed: signed)
+            do {
+                return try await waitForCommit(transaction)
+            } catch let error as ClientError where (error.code == "nonce_replayed" || error.code == "nonce_skipped") && resigns < attempts {
+                // An earlier transaction of this key was left out of its block, or another took the nonce: sign again.
+                resigns += 1
+                logger.debug("nonce conflict at block time; signing again", metadata: ["kind": "\(body.kind.rawValue)", "code": "\(error.code)"])
+            }
+        }
+    }
+
+    /// Signs `body` at the next nonce (the node counts this key's transactions still in its mempool), has the node
+    /// admit it, and returns without waiting for its block — so the next transaction of this key can be signed at once
+    /// and join the same block (a prover's result right behind its acceptance). `waitForCommit` waits for the outcome.
+    func admit(_ body: TransactionBody, urgent: Bool = false,
+               signed: (@Sendable (SignedTransaction) async throws -> Void)? = nil) async throws -> SignedTransaction {
         await acquire(urgent: urgent)
         defer { release() }
         var resigns = 0
@@ -45,15 +64,22 @@ actor TransactionSender {
             }
             try await signed?(transaction)
             do {
-                let status = try await submitUntilDecided(transaction)
-                await committed?(body)
-                return status
+                _ = try await retrying("send \(body.kind.rawValue)") { try await self.client.submit(transaction) }
+                return transaction
             } catch let error as ClientError where (error.code == "nonce_replayed" || error.code == "nonce_skipped") && resigns < attempts {
                 // Another transaction of this key took the nonce (e.g. one resent after a restart): sign again.
                 resigns += 1
                 logger.debug("nonce conflict; signing again", metadata: ["kind": "\(body.kind.rawValue)", "code": "\(error.code)"])
             }
         }
+    }
+
+    /// Waits for an admitted transaction's block; throws the node's `ClientError` when the ledger left it out.
+    @discardableResult
+    func waitForCommit(_ transaction: SignedTransaction) async throws -> TransactionStatus {
+        let status = try await submitUntilDecided(transaction)
+        await committed?(transaction.body)
+        return status
     }
 
     /// Resends a transaction signed earlier (from the journal), unchanged.

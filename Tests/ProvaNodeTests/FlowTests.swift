@@ -31,11 +31,25 @@ struct FlowTests {
             let prover = try #require(live.workers.first { $0.address == assigned.worker })
             let attempt = try #require(assigned.attempt)
 
-            _ = try await client.send(.acceptTask(AcceptTask(task: taskID, attempt: attempt)), signedBy: prover)
+            // The prover sends its result right behind its acceptance, without waiting for a block: the node admits the
+            // result (checked as it applies after the waiting acceptance) and both land in one block.
             let proof = OutputRef(path: "proof.bin", digest: SHA256Hex.of("proof"), size: 5)
-            _ = try await client.send(.submitResult(SubmitResult(task: taskID, attempt: attempt, exitCode: 0, outputs: [proof],
-                                                                 usage: MeasuredUsage(wallMilliseconds: 1_200, cpuMilliseconds: 2_000, peakMemoryBytes: Units.gib))),
-                                      signedBy: prover)
+            let nonce = try await client.account(prover.address).nextNonce
+            let accept = try UnsignedTransaction(chainID: live.chainID, sender: prover.publicKeyHex, nonce: nonce,
+                                                 body: .acceptTask(AcceptTask(task: taskID, attempt: attempt))).signed(by: prover)
+            let result = try UnsignedTransaction(chainID: live.chainID, sender: prover.publicKeyHex, nonce: nonce + 1, body: .submitResult(
+                SubmitResult(task: taskID, attempt: attempt, exitCode: 0, outputs: [proof],
+                             usage: MeasuredUsage(wallMilliseconds: 1_200, cpuMilliseconds: 2_000, peakMemoryBytes: Units.gib)))).signed(by: prover)
+            #expect(try await client.submit(accept).status == .pending)
+            #expect(try await client.submit(result).status == .pending)
+            let resultCommit = try await client.submit(result, waitForCommit: true)
+            let acceptCommit = try await client.submit(accept, waitForCommit: true)
+            #expect(resultCommit.status == .committed && acceptCommit.status == .committed)
+            #expect(resultCommit.height == acceptCommit.height)
+            // A result with no acceptance before it is still refused on entry, and changes nothing.
+            await #expect(throws: ClientError.self) {
+                try await client.send(.submitResult(SubmitResult(task: taskID, attempt: attempt + 1, exitCode: 0, outputs: [proof])), signedBy: prover)
+            }
             let delivered = try await client.waitForTask(taskID, until: { $0.attempts[attempt - 1].verifiers.count == 3 }, timeout: .seconds(30))
             #expect(delivered.state == .delivered)
             for duty in delivered.attempts[attempt - 1].verifiers.prefix(2) {
