@@ -94,7 +94,10 @@ extension Ledger {
     /// Rebuilds the list of drawable workers and the capacity frontier after statuses changed.
     mutating func rebuildSelectable() {
         let active = state.workers.values.filter { $0.status == .active }
-        state.selectable = active.map(\.address).sorted()
+        let sorted = active.sorted { $0.address < $1.address }
+        state.selectable = sorted.map(\.address)
+        state.selectableWithGPUs = sorted.indices.filter { sorted[$0].capacity.gpus > 0 }
+        state.selectableWithoutGPUs = sorted.indices.filter { sorted[$0].capacity.gpus == 0 }
         var frontier: [Resources] = []
         for capacity in Set(active.map(\.capacity)) where !active.contains(where: { $0.capacity != capacity && capacity.fits(in: $0.capacity) }) {
             frontier.append(capacity)

@@ -7,16 +7,27 @@ extension Ledger {
         worker.status == .active && resources.fits(in: worker.free) && (set?.admits(worker) ?? true)
     }
 
-    /// Draws one worker uniformly among those for which `eligible` holds. Rejection sampling over all drawable
-    /// workers, then an exact scan: the result is uniform over the eligible workers either way, and usually cheap.
-    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: [Address], _ eligible: (Worker) -> Bool) -> Worker? {
+    /// Draws one worker uniformly among those in `tier` for which `eligible` holds. Rejection sampling over all
+    /// drawable workers, then an exact scan of the tier: the result is uniform over the eligible workers either way,
+    /// and usually cheap. Workers outside the tier are rejected by position, without looking their records up.
+    func drawUniform(_ rng: inout SeededGenerator, excluding excluded: [Address], in tier: Placement.Tier = .any,
+                     _ eligible: (Worker) -> Bool) -> Worker? {
         let candidates = state.selectable
         guard !candidates.isEmpty else { return nil }
+        let members: [Int]? = switch tier {
+        case .any: nil
+        case .withGPUs: state.selectableWithGPUs
+        case .withoutGPUs: state.selectableWithoutGPUs
+        }
+        let hasGPUs = { (index: Int) in state.selectableWithGPUs.binarySearchContains(index) }
         for _ in 0..<32 {
-            let address = candidates[rng.below(candidates.count)]
+            let index = rng.below(candidates.count)
+            if tier != .any, hasGPUs(index) != (tier == .withGPUs) { continue }
+            let address = candidates[index]
             if !excluded.contains(address), let worker = state.workers[address], eligible(worker) { return worker }
         }
-        let all = candidates.compactMap { address -> Worker? in
+        let all = (members ?? Array(candidates.indices)).compactMap { index -> Worker? in
+            let address = candidates[index]
             guard !excluded.contains(address), let worker = state.workers[address], eligible(worker) else { return nil }
             return worker
         }
@@ -27,8 +38,8 @@ extension Ledger {
     func drawPlaced(_ rng: inout SeededGenerator, excluding excluded: [Address], for resources: Resources, in set: ProverSet?) -> Address? {
         for tier in placement.tiers(for: resources) {
             let eligible = { (worker: Worker) in tier.admits(capacity: worker.capacity) && self.hasRoom(worker, for: resources, in: set) }
-            guard let first = drawUniform(&rng, excluding: excluded, eligible) else { continue }
-            guard placement.choices > 1, let second = drawUniform(&rng, excluding: excluded + [first.address], eligible) else { return first.address }
+            guard let first = drawUniform(&rng, excluding: excluded, in: tier, eligible) else { continue }
+            guard placement.choices > 1, let second = drawUniform(&rng, excluding: excluded + [first.address], in: tier, eligible) else { return first.address }
             let firstLeft = Placement.leftover(free: first.free, capacity: first.capacity, after: resources)
             let secondLeft = Placement.leftover(free: second.free, capacity: second.capacity, after: resources)
             return secondLeft < firstLeft ? second.address : first.address
@@ -104,5 +115,17 @@ extension Ledger {
         }
         if !chosen.isEmpty { task.draws += 1 }
         return chosen
+    }
+}
+
+extension Array where Element == Int {
+    /// Whether this ascending array holds `value`.
+    func binarySearchContains(_ value: Int) -> Bool {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < count && self[low] == value
     }
 }

@@ -75,14 +75,16 @@ public struct Ledger: Sendable {
 
     /// Checks `verified` as it would apply after `earlier` — the same sender's transactions already waiting in a
     /// mempool, in nonce order — so a transaction that depends on a waiting one (a prover's result right behind its
-    /// acceptance) is admitted. Nothing changes. Beyond `maxSpeculativeChecks` waiting transactions only the nonce
-    /// sequence is carried over (checked against the current state), which bounds the cost of a sender's long queue.
+    /// acceptance) is admitted. Nothing changes. The cheap check against the current state comes first (most
+    /// transactions pass it); only a transaction it refuses for a reason other than its nonce is checked again after
+    /// the waiting ones, and only when there are at most `maxSpeculativeChecks` of them.
     public mutating func check(verified: VerifiedTransaction, after earlier: [VerifiedTransaction]) throws {
-        guard !earlier.isEmpty else { return try dryRun(verified, expectedNonce: nil) }
-        guard earlier.count <= Self.maxSpeculativeChecks else {
-            return try dryRun(verified, expectedNonce: (earlier.last?.nonce ?? 0) + 1)
+        guard let last = earlier.last else { return try dryRun(verified, expectedNonce: nil) }
+        do {
+            try dryRun(verified, expectedNonce: last.nonce + 1)
+        } catch let error as LedgerError where !error.code.hasPrefix("nonce") && earlier.count <= Self.maxSpeculativeChecks {
+            try dryRun(verified, expectedNonce: nil, after: earlier)
         }
-        try dryRun(verified, expectedNonce: nil, after: earlier)
     }
 
     /// Waiting transactions of one sender that `check(verified:after:)` applies before the one it checks.

@@ -26,6 +26,10 @@ public struct LedgerState: Sendable, Equatable {
     var openWorkflows: [WorkflowID] = []
     /// Workers that may be drawn (active), sorted by address; rebuilt when a status changes.
     var selectable: [Address] = []
+    /// Positions in `selectable` of the workers that declare GPUs, and of those that do not (ascending): a draw
+    /// restricted to one placement tier skips the others without looking their records up.
+    var selectableWithGPUs: [Int] = []
+    var selectableWithoutGPUs: [Int] = []
     var selectableIsStale = true
     /// Capacities not dominated by another active worker's: a request fits some worker iff it fits one of these.
     var capacityFrontier: [Resources] = []
