@@ -36,15 +36,11 @@ extension Ledger {
 
     /// Draws a worker with room for `resources` by the ledger's `placement` (tier, then the tighter of two uniform candidates).
     func drawPlaced(_ rng: inout SeededGenerator, excluding excluded: [Address], for resources: Resources, in set: ProverSet?) -> Address? {
-        for tier in placement.tiers(for: resources) {
-            let eligible = { (worker: Worker) in tier.admits(capacity: worker.capacity) && self.hasRoom(worker, for: resources, in: set) }
-            guard let first = drawUniform(&rng, excluding: excluded, in: tier, eligible) else { continue }
-            guard placement.choices > 1, let second = drawUniform(&rng, excluding: excluded + [first.address], in: tier, eligible) else { return first.address }
-            let firstLeft = Placement.leftover(free: first.free, capacity: first.capacity, after: resources)
-            let secondLeft = Placement.leftover(free: second.free, capacity: second.capacity, after: resources)
-            return secondLeft < firstLeft ? second.address : first.address
-        }
-        return nil
+        placement.choose(for: resources, draw: { tier, first in
+            drawUniform(&rng, excluding: first.map { excluded + [$0.address] } ?? excluded, in: tier) { worker in
+                tier.admits(capacity: worker.capacity) && hasRoom(worker, for: resources, in: set)
+            }
+        }, room: { ($0.free, $0.capacity) })?.address
     }
 
     /// The prover for the next attempt of `task`, or nil when no eligible worker has room now.

@@ -32,6 +32,23 @@ public enum Placement: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The procedure every draw follows, whatever holds the candidates: tier by tier, a first uniform candidate, then
+    /// (`.tiered`) a second, distinct one; the one left with less free room wins, a tie goes to the first.
+    /// `draw(tier, first)` draws uniformly among the eligible candidates of `tier` other than `first`; `room` gives a
+    /// candidate's free and declared capacity.
+    func choose<Candidate>(for resources: Resources, draw: (Tier, Candidate?) -> Candidate?,
+                           room: (Candidate) -> (free: Resources, capacity: Resources)) -> Candidate? {
+        for tier in tiers(for: resources) {
+            guard let first = draw(tier, nil) else { continue }
+            guard choices > 1, let second = draw(tier, first) else { return first }
+            let (firstRoom, secondRoom) = (room(first), room(second))
+            let firstLeft = Self.leftover(free: firstRoom.free, capacity: firstRoom.capacity, after: resources)
+            let secondLeft = Self.leftover(free: secondRoom.free, capacity: secondRoom.capacity, after: resources)
+            return secondLeft < firstLeft ? second : first
+        }
+        return nil
+    }
+
     /// What is left free on a worker after placing `resources`, as a sum of fractions of its capacity (in millionths,
     /// integer arithmetic so every validator computes the same). Smaller is a tighter fit.
     static func leftover(free: Resources, capacity: Resources, after resources: Resources) -> Int64 {

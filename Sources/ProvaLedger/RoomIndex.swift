@@ -26,22 +26,14 @@ struct RoomIndex {
 
     /// A worker for `resources` by `placement`, never one of `excluded`; nil when no candidate has room.
     mutating func draw(_ resources: Resources, excluding excluded: [Address], placement: Placement, random: inout SeededGenerator) -> Int? {
-        for tier in placement.tiers(for: resources) {
-            if excluded.isEmpty, noRoom[tier, default: []].contains(where: { $0.fits(in: resources) }) { continue }
-            let (capacity, free, addresses) = (self.capacity, self.free, self.addresses)
-            let eligible = { (index: Int) in
-                tier.admits(capacity: capacity[index]) && resources.fits(in: free[index]) && !excluded.contains(addresses[index])
+        placement.choose(for: resources, draw: { tier, first in
+            if first == nil, excluded.isEmpty, noRoom[tier, default: []].contains(where: { $0.fits(in: resources) }) { return nil }
+            let drawn = drawUniform(random: &random) { index in
+                index != first && tier.admits(capacity: capacity[index]) && resources.fits(in: free[index]) && !excluded.contains(addresses[index])
             }
-            guard let first = drawUniform(random: &random, eligible) else {
-                if excluded.isEmpty { noRoom[tier, default: []].append(resources) }
-                continue
-            }
-            guard placement.choices > 1, let second = drawUniform(random: &random, { $0 != first && eligible($0) }) else { return first }
-            let firstLeft = Placement.leftover(free: free[first], capacity: capacity[first], after: resources)
-            let secondLeft = Placement.leftover(free: free[second], capacity: capacity[second], after: resources)
-            return secondLeft < firstLeft ? second : first
-        }
-        return nil
+            if drawn == nil, first == nil, excluded.isEmpty { noRoom[tier, default: []].append(resources) }
+            return drawn
+        }, room: { (free[$0], capacity[$0]) })
     }
 
     /// Uniform over the candidates for which `eligible` holds: rejection sampling over all of them, then an exact
