@@ -29,29 +29,31 @@ struct ProverJob: Sendable {
             let attempt = task.attempts[key.attempt - 1]
             var record = await services.journal.record(key) ?? JobRecord(key: key, phase: .accepting, program: task.program, resources: task.resources)
             switch attempt.state {
+            case .assigned where record.phase != .accepting:
+                // This worker's acceptance was admitted before a restart and its block has not come yet: another
+                // AcceptTask would fail behind it. Wait for the chain to move, then go on from what it says.
+                let attemptIndex = key.attempt - 1
+                _ = try? await services.client.waitForTask(key.task, until: { $0.attempts[attemptIndex].state != .assigned },
+                                                            timeout: .seconds(30), pollInterval: .milliseconds(250))
+                continue
             case .assigned:
-                // A result journaled before a restart whose acceptance had not reached a block yet: accept, then send it.
-                let journaled = record.phase == .finished || record.phase == .submitting
-                if !journaled, let reason = await refusal(task) {
+                if let reason = await refusal(task) {
                     await decline(reason)
                     return
                 }
-                guard let gpus = await services.local.reserve(key, task.resources, force: journaled) else {
+                guard let gpus = await services.local.reserve(key, task.resources) else {
                     await decline("no free capacity on this worker right now")
                     return
                 }
-                if !journaled {
-                    record.phase = .accepting
-                    try await services.journal.save(record)
-                }
+                try await services.journal.save(record)
                 // The run starts now, while the AcceptTask waits for its block, and its result is sent as soon as it is
                 // ready, right behind the acceptance: a short run's result joins the acceptance's block.
-                let run: Task<SubmitResult, any Error>? = journaled ? nil : Task { try await produce(task, gpus: gpus) }
+                let run = Task { try await produce(task, gpus: gpus) }
                 let acceptance: SignedTransaction
                 do {
                     acceptance = try await withTaskCancellationHandler {
                         try await services.sender.admit(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
-                    } onCancel: { run?.cancel() }
+                    } onCancel: { run.cancel() }
                 } catch let error as ClientError where error.code == "not_awaiting_acceptance" {
                     await stop(run)
                     continue
@@ -66,21 +68,15 @@ struct ProverJob: Sendable {
                 }
                 logger.info("accepting", metadata: ["job": "\(key)", "resources": "\(task.resources.summary)", "timeLimit": "\(task.timeLimitSeconds)s"])
                 let accepted = Task { try await services.sender.waitForCommit(acceptance) }
-                if !journaled {
-                    record.phase = .running
-                    try await services.journal.save(record)
+                defer { accepted.cancel() }
+                record.phase = .running
+                try await services.journal.save(record)
+                // A result refused because the acceptance was left out of its block ends this job (the submission
+                // logs why); if the attempt is still open, reconciling starts it again.
+                try await execute(task, record: record, gpus: gpus, started: run)
+                if case .failure(let refusal) = await accepted.result {
+                    logger.warning("acceptance refused", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(refusal))"])
                 }
-                do {
-                    try await execute(task, record: record, gpus: gpus, started: run)
-                } catch let error as ClientError where error.isClientMistake {
-                    // The result was refused: most likely the acceptance was left out of its block. Read the chain again.
-                    if case .failure(let refusal) = await accepted.result {
-                        logger.warning("acceptance refused", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(refusal))"])
-                        continue
-                    }
-                    throw error
-                }
-                _ = try? await accepted.value
                 return
             case .running:
                 // Accepted earlier (by this process or before a restart): finish it.
@@ -126,9 +122,9 @@ struct ProverJob: Sendable {
     }
 
     /// Cancels a run started before the acceptance was refused, waits for its container to go, and frees the capacity.
-    private func stop(_ run: Task<SubmitResult, any Error>?) async {
-        run?.cancel()
-        _ = try? await run?.value
+    private func stop(_ run: Task<SubmitResult, any Error>) async {
+        run.cancel()
+        _ = try? await run.value
         await services.local.release(key)
     }
 

@@ -137,7 +137,9 @@ struct DaemonTests {
             #expect(rerunTask.attempts.first?.worker == first)
             #expect(await recorder.runs[JobKey(task: rerun, attempt: 1, role: .prover)] == 2)
             #expect(await recorder.count("result \(rerun)") == 1)
-            #expect(await recorder.count("accept \(rerun)") == 1)
+            // Accepted once, by the first process (its acceptance may reach a block after it was killed, unobserved).
+            #expect(rerunTask.attempts.first?.acceptedAtMilliseconds != nil)
+            #expect(await recorder.count("accept \(rerun)") <= 1)
 
             // (b) Killed after the result was journaled, before it was sent: the restarted worker sends it without running again.
             let resubmit = try await network.request(inputs: [data], verifiers: 2, timeLimit: 20)
