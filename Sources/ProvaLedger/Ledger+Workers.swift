@@ -84,18 +84,21 @@ extension Ledger {
     // MARK: Capacity, strikes, jail
 
     /// Reservations change in place (no copy of the worker record): they are the hottest write of a block.
+    /// Reserves capacity on a worker (one lookup: the record is changed in place through its index, on a hot path).
     mutating func reserve(_ address: Address, _ resources: Resources) {
-        guard let old = state.workers[address]?.reserved else { return }
+        guard let index = state.workers.index(forKey: address) else { return }
+        let old = state.workers.values[index].reserved
         if journal != nil { record { $0.workers[address]?.reserved = old; $0.workers[address]?.assignments -= 1 } }
-        state.workers[address]?.reserved = old + resources
-        state.workers[address]?.assignments += 1
+        state.workers.values[index].reserved = old + resources
+        state.workers.values[index].assignments += 1
         changes.workers.insert(address)
     }
 
     mutating func release(_ address: Address, _ resources: Resources) {
-        guard let old = state.workers[address]?.reserved else { return }
+        guard let index = state.workers.index(forKey: address) else { return }
+        let old = state.workers.values[index].reserved
         if journal != nil { record { $0.workers[address]?.reserved = old } }
-        state.workers[address]?.reserved = old - resources
+        state.workers.values[index].reserved = old - resources
         changes.workers.insert(address)
     }
 
