@@ -147,7 +147,7 @@ extension Ledger {
         let parameters = state.parameters
         for (sequence, id) in WorkIndex.inOrder(work.verifying) {
             // Dropped here; `put` adds it back if the task still needs this pass next block.
-            if work.verifying[sequence] == id { work.verifying[sequence] = nil }
+            work.verifying.drop(sequence, id)
             guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .verifying }) else { continue }
             var changed = false
             for index in task.attempts.indices where task.attempts[index].state == .delivered {
@@ -156,12 +156,8 @@ extension Ledger {
                     task.attempts[index].verifiersNeeded = min(Int(task.verifierCount), possibleVerifiers(for: task))
                     changed = true
                 }
-                let attempt = task.attempts[index]
-                let needed = attempt.verifiersNeeded
-                let pending = attempt.verifiers.filter { $0.state == .pending }.count
-                let voted = attempt.verifiers.filter { $0.state == .voted }.count
-                let room = needed + parameters.maxVerifierReplacements - attempt.verifiers.count
-                let missing = min(needed - pending - voted, room)
+                let needed = task.attempts[index].verifiersNeeded
+                let missing = task.attempts[index].verifiersMissing(replacements: parameters.maxVerifierReplacements)
                 var short = false
                 if missing > 0 {
                     let chosen = drawVerifiers(for: &task, attempt: number, count: missing)
@@ -174,9 +170,7 @@ extension Ledger {
                         emit(.verifierAssigned, task: task.id, attempt: number, worker: worker, deadline: deadline)
                     }
                 }
-                let after = task.attempts[index].verifiers
-                let stillPending = after.contains { $0.state == .pending }
-                let votes = after.filter { $0.state == .voted }.count
+                let after = task.attempts[index]
                 if needed == 0 {
                     changed = true
                     if task.kind == .verification {
@@ -184,7 +178,7 @@ extension Ledger {
                     } else {
                         decide(&task, attempt: number, verdict: .valid, detail: "accepted unverified: no eligible verifier")
                     }
-                } else if !stillPending && (votes >= needed || short || after.count >= needed + parameters.maxVerifierReplacements) {
+                } else if after.verifiersExhausted(replacements: parameters.maxVerifierReplacements) || (short && after.pendingVerifiers == 0) {
                     // Every drawn verifier has voted or gone, and no more can be had: decide with the votes in hand.
                     changed = true
                     tally(&task, attempt: number, allowInconclusive: true)
@@ -205,7 +199,7 @@ extension Ledger {
         var room: RoomIndex?
         for (sequence, id) in WorkIndex.inOrder(work.waiting) {
             guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .waiting }) else {
-                if work.waiting[sequence] == id { work.waiting[sequence] = nil }
+                work.waiting.drop(sequence, id)
                 continue
             }
             let unconstrained = task.proverSet == nil && task.targetWorker == nil && selectionPolicy == nil
@@ -244,7 +238,7 @@ extension Ledger {
                 updateTaskState(&task)
                 put(task)
             }
-            if !task.slots.contains(where: { $0.state == .waiting }), work.waiting[sequence] == id { work.waiting[sequence] = nil }
+            if !task.slots.contains(where: { $0.state == .waiting }) { work.waiting.drop(sequence, id) }
         }
     }
 }

@@ -32,21 +32,29 @@ extension Ledger {
     }
 
     /// Whether the verifier pass would change `task`: a delivered attempt without verifiers yet, with verifiers to
-    /// draw or replace, or with every drawn verifier done and a decision to make. Mirrors that pass's conditions.
+    /// draw or replace, or with every drawn verifier done and a decision to make — the pass's own conditions.
     func needsVerifierWork(_ task: TaskRecord) -> Bool {
         guard task.slots.contains(where: { $0.state == .verifying }) else { return false }
         let replacements = state.parameters.maxVerifierReplacements
-        for attempt in task.attempts where attempt.state == .delivered {
-            let needed = attempt.verifiersNeeded
-            if attempt.verifiers.isEmpty || needed == 0 { return true }
-            var pending = 0, voted = 0
-            for duty in attempt.verifiers {
-                if duty.state == .pending { pending += 1 } else if duty.state == .voted { voted += 1 }
-            }
-            let room = needed + replacements - attempt.verifiers.count
-            if Swift.min(needed - pending - voted, room) > 0 { return true }
-            if pending == 0 && (voted >= needed || attempt.verifiers.count >= needed + replacements) { return true }
+        return task.attempts.contains { attempt in
+            attempt.state == .delivered && (attempt.verifiers.isEmpty || attempt.verifiersNeeded == 0
+                || attempt.verifiersMissing(replacements: replacements) > 0 || attempt.verifiersExhausted(replacements: replacements))
         }
-        return false
+    }
+}
+
+/// How far a delivered attempt's verification has come, for the verifier pass and the work index alike.
+extension Attempt {
+    var pendingVerifiers: Int { verifiers.filter { $0.state == .pending }.count }
+    var votedVerifiers: Int { verifiers.filter { $0.state == .voted }.count }
+
+    /// Verifiers to draw now: those still needed, within the replacements allowed.
+    func verifiersMissing(replacements: Int) -> Int {
+        Swift.min(verifiersNeeded - pendingVerifiers - votedVerifiers, verifiersNeeded + replacements - verifiers.count)
+    }
+
+    /// No drawn verifier is still pending, and enough have voted or no more may be drawn: decide with the votes in hand.
+    func verifiersExhausted(replacements: Int) -> Bool {
+        pendingVerifiers == 0 && (votedVerifiers >= verifiersNeeded || verifiers.count >= verifiersNeeded + replacements)
     }
 }

@@ -55,6 +55,13 @@ struct WorkIndex: Sendable {
     }
 }
 
+extension Dictionary where Key == Int64, Value == TaskID {
+    /// Removes the entry at `sequence` if it still names `task` (a later task may have taken the key since).
+    mutating func drop(_ sequence: Int64, _ task: TaskID) {
+        if self[sequence] == task { self[sequence] = nil }
+    }
+}
+
 /// A binary min-heap of task deadlines, ordered by deadline then creation sequence.
 struct DeadlineHeap: Sendable {
     struct Entry: Sendable {

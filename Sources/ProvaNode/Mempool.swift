@@ -6,8 +6,6 @@ struct Mempool: Sendable {
     let capacity: Int
     private(set) var queue: [VerifiedTransaction] = []
     private var hashes: Set<TransactionHash> = []
-    /// The next nonce each sender's new transaction must carry, counting those waiting here.
-    private var nextNonce: [Address: UInt64] = [:]
     /// Each sender's waiting transactions, in nonce order.
     private var bySender: [Address: [VerifiedTransaction]] = [:]
 
@@ -18,7 +16,7 @@ struct Mempool: Sendable {
     func contains(_ hash: TransactionHash) -> Bool { hashes.contains(hash) }
 
     /// The nonce a new transaction of `sender` must carry, or nil to use the committed account nonce.
-    func pendingNonce(of sender: Address) -> UInt64? { nextNonce[sender] }
+    func pendingNonce(of sender: Address) -> UInt64? { bySender[sender]?.last.map { $0.nonce + 1 } }
 
     /// The transactions of `sender` waiting here, in nonce order.
     func pending(of sender: Address) -> [VerifiedTransaction] { bySender[sender] ?? [] }
@@ -26,7 +24,6 @@ struct Mempool: Sendable {
     mutating func add(_ transaction: VerifiedTransaction) {
         queue.append(transaction)
         hashes.insert(transaction.hash)
-        nextNonce[transaction.senderAddress] = transaction.nonce + 1
         bySender[transaction.senderAddress, default: []].append(transaction)
     }
 
@@ -48,13 +45,8 @@ struct Mempool: Sendable {
             return false
         }
         hashes = Set(queue.map(\.hash))
-        var next: [Address: UInt64] = [:]
         var waiting: [Address: [VerifiedTransaction]] = [:]
-        for transaction in queue {
-            next[transaction.senderAddress] = transaction.nonce + 1
-            waiting[transaction.senderAddress, default: []].append(transaction)
-        }
-        nextNonce = next
+        for transaction in queue { waiting[transaction.senderAddress, default: []].append(transaction) }
         bySender = waiting
         return orphaned
     }
