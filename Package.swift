@@ -1,6 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Every target: imports must name what a file uses (`MemberImportVisibility`), so the module boundaries of DESIGN §1
+/// are held by the compiler rather than by transitive imports.
+let boundaries: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+/// Library targets also keep their imports internal unless a file says `public import`: a dependency that appears in a
+/// module's public API is declared where it does.
+let libraryBoundaries: [SwiftSetting] = boundaries + [.enableUpcomingFeature("InternalImportsByDefault")]
+
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+
 let package = Package(
     name: "Prova",
     platforms: [.macOS(.v15)],
@@ -14,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -23,69 +38,65 @@ let package = Package(
     ],
     targets: [
         // Pure: value types, units, canonical encoding, keys, pricing. No I/O, no clock.
-        .target(name: "ProvaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ProvaCore", dependencies: [crypto], swiftSettings: libraryBoundaries),
         // Pure: the deterministic state machine.
-        .target(name: "ProvaLedger", dependencies: ["ProvaCore"]),
+        .target(name: "ProvaLedger", dependencies: ["ProvaCore", crypto], swiftSettings: libraryBoundaries),
         // Edge: OCI images and runc execution.
-        .target(name: "ProvaSandbox", dependencies: ["ProvaCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ProvaSandbox", dependencies: ["ProvaCore", crypto], swiftSettings: libraryBoundaries),
         // Edge: SQLite persistence of blocks and state (GRDB), content-addressed blobs on disk.
-        .target(name: "ProvaStore", dependencies: ["ProvaCore", "ProvaLedger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ProvaStore", dependencies: [
+            "ProvaCore", "ProvaLedger", .product(name: "GRDB", package: "GRDB.swift"), crypto,
+        ], swiftSettings: libraryBoundaries),
         // Edge: the validator daemon: mempool, block production, HTTP API, SSE, blobs, metrics.
         .target(name: "ProvaNode", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaStore",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            nioCore, lifecycle, logging,
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], resources: [.copy("Resources")]),
+        ], resources: [.copy("Resources")], swiftSettings: libraryBoundaries),
         // Edge: the Swift SDK over the HTTP API.
         .target(name: "ProvaClient", dependencies: [
-            "ProvaCore", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+            "ProvaCore", httpClient, crypto, nioCore,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: libraryBoundaries),
         // Edge: the prover-node daemon: registration, acceptance, proving, verifying, uploads.
         .target(name: "ProvaWorker", dependencies: [
-            "ProvaCore", "ProvaSandbox", "ProvaClient",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+            "ProvaCore", "ProvaSandbox", "ProvaClient", httpClient, crypto, lifecycle, logging,
+        ], swiftSettings: libraryBoundaries),
         // Edge: the embedded default network: one validator and N workers in one process.
         .target(name: "ProvaDevnet", dependencies: [
-            "ProvaCore", "ProvaNode", "ProvaWorker", "ProvaClient", "ProvaSandbox",
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "ProvaCore", "ProvaNode", "ProvaWorker", "ProvaClient", "ProvaSandbox", lifecycle,
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+            logging,
+        ], swiftSettings: libraryBoundaries),
         // Pure: the network simulator driving the real ledger.
-        .target(name: "ProvaSim", dependencies: ["ProvaCore", "ProvaLedger"]),
-        // Fakes and harnesses for tests, benchmarks and the simulator.
-        .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger"]),
+        .target(name: "ProvaSim", dependencies: ["ProvaCore", "ProvaLedger"], swiftSettings: libraryBoundaries),
+        // Fakes and harnesses for tests, benchmarks and the simulator: simulated workers, a scripted runtime, a manual clock.
+        .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSandbox"], swiftSettings: libraryBoundaries),
         .executableTarget(name: "prova", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox", "ProvaDevnet",
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
+            "ProvaCore", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox", "ProvaDevnet", lifecycle, logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: boundaries),
         .executableTarget(name: "ProvaBench", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaSim", "ProvaNode", "ProvaClient", "ProvaDevnet",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore"]),
-        .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"]),
-        .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient"]),
-        .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim", "ProvaTesting"]),
+            httpClient, nioCore, lifecycle, logging,
+        ], swiftSettings: boundaries),
+        .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore", "ProvaTesting"], swiftSettings: boundaries),
+        .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"], swiftSettings: boundaries),
+        .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting", httpClient, nioCore], swiftSettings: boundaries),
+        .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaNodeTests", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting",
+            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting", httpClient, lifecycle, logging,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
+        ], swiftSettings: boundaries),
         .testTarget(name: "ProvaWorkerTests", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting",
-        ]),
-        .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"]),
-        .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting"]),
-        .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"]),
+            "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting", lifecycle, logging,
+        ], swiftSettings: boundaries),
+        .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"], swiftSettings: boundaries),
+        .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting"], swiftSettings: boundaries),
+        .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"], swiftSettings: boundaries),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,8 +11,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 ./scripts/setup.sh
 echo "==> building prova"
-swift build --product prova 2>&1 | grep -E "error|warning: |Compiling prova|Build complete" || true
-PROVA="$(swift build --product prova --show-bin-path)/prova"
+# shellcheck disable=SC2086 # the flags are words (the Makefile exports the strict set it builds with)
+swift build ${SWIFT_BUILD_FLAGS:-} --product prova 2>&1 | grep -E "error|warning: |Compiling prova|Build complete" || true
+PROVA="$(swift build ${SWIFT_BUILD_FLAGS:-} --product prova --show-bin-path)/prova"
 [ -x "$PROVA" ] || { echo "the build failed; run 'swift build' to see why" >&2; exit 1; }
 
 echo "==> building the EZKL prover and verifier images (cached after the first time)"

@@ -5,6 +5,8 @@ import NIOCore
 import ProvaCore
 import ProvaNode
 import ServiceLifecycle
+import NIOHTTP1
+import ProvaLedger
 
 /// `node.commit_tps`: signed transfers accepted over HTTP and committed to SQLite per second, sustained for 30 s, by a
 /// load generator in this process (transactions are signed before the clock starts: signing is the client's cost).

@@ -1,5 +1,6 @@
 import Foundation
 import ProvaSandbox
+import ProvaCore
 
 /// Start-up cost of a sandboxed run. `sandbox.overhead_ratio` = median wall time of a no-op
 /// program through `RuncRuntime` (limits, seccomp, /output tmpfs, cgroup read-back, clean-up)
@@ -16,7 +17,7 @@ func runSandboxBenchmarks() async throws -> [BenchLine] {
             .first { fileManager.isExecutableFile(atPath: $0) }
     }
     guard let runc = locate("runc"), let busybox = locate("busybox") else {
-        throw SandboxError(code: "bench_prerequisites", message: "install runc and busybox-static to run the sandbox benchmark")
+        throw SandboxError(code: .benchPrerequisites, message: "install runc and busybox-static to run the sandbox benchmark")
     }
 
     // A busybox root filesystem shared by both measurements.
@@ -71,7 +72,7 @@ func runSandboxBenchmarks() async throws -> [BenchLine] {
         let result = try await runtime.run(spec)
         let sandboxedTime = milliseconds(start.duration(to: clock.now))
         guard result.exitCode == 0 else {
-            throw SandboxError(code: "bench_failed", message: "the no-op container exited \(result.exitCode): \(String(decoding: result.stderr, as: UTF8.self))")
+            throw SandboxError(code: .benchFailed, message: "the no-op container exited \(result.exitCode): \(String(decoding: result.stderr, as: UTF8.self))")
         }
 
         let plainStart = clock.now
@@ -80,7 +81,7 @@ func runSandboxBenchmarks() async throws -> [BenchLine] {
         ])
         let plainTime = milliseconds(plainStart.duration(to: clock.now))
         guard status == 0 else {
-            throw SandboxError(code: "bench_failed", message: "plain `runc run` exited \(status)")
+            throw SandboxError(code: .benchFailed, message: "plain `runc run` exited \(status)")
         }
         if iteration >= 2 {  // the first two warm caches
             sandboxed.append(sandboxedTime)

@@ -2,18 +2,18 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
-import ProvaCore
+public import ProvaCore
 
 /// The one error type of ProvaClient: a stable machine-readable `code` (the node's `APIError.code` when the node
 /// answered), a `message` that says what was wrong and how to fix it, and the underlying cause if any.
-public struct ClientError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: String
+public struct ClientError: CodedError, Hashable {
+    public var code: ErrorCode
     public var message: String
     public var cause: String?
     /// The HTTP status when the node answered with an error; nil for errors raised before or without an answer.
     public var httpStatus: Int?
 
-    public init(_ code: String, _ message: String, cause: String? = nil, httpStatus: Int? = nil) {
+    public init(_ code: ErrorCode, _ message: String, cause: String? = nil, httpStatus: Int? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
@@ -34,7 +34,7 @@ public struct ClientError: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension ClientError {
     public static func nodeUnreachable(_ node: String, cause: String? = nil) -> ClientError {
-        ClientError("node_unreachable", "no Prova node at \(node); start one with `prova devnet` or pass --node", cause: cause)
+        ClientError(.nodeUnreachable, "no Prova node at \(node); start one with `prova devnet` or pass --node", cause: cause)
     }
 
     /// Maps a non-2xx answer to an error, preferring the node's `{code, message}` body. A rejected transaction
@@ -49,7 +49,7 @@ extension ClientError {
         }
         let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let hint = status == 404 ? "; is this a Prova node of a compatible version?" : ""
-        return ClientError("http_\(status)", "the node answered HTTP \(status)\(text.isEmpty ? "" : ": \(text)")\(hint)", httpStatus: status)
+        return ClientError(ErrorCode("http_\(status)"), "the node answered HTTP \(status)\(text.isEmpty ? "" : ": \(text)")\(hint)", httpStatus: status)
     }
 
     /// Maps an error thrown while talking to the node. Cancellation is passed through unchanged by the callers.
@@ -68,9 +68,9 @@ extension ClientError {
             case .connectTimeout, .getConnectionFromPoolTimeout:
                 return .nodeUnreachable(node, cause: cause)
             case .deadlineExceeded, .readTimeout:
-                return ClientError("timeout", "the node at \(node) did not answer in time; it may be busy — retry, or allow longer with --timeout", cause: cause)
+                return ClientError(.timeout, "the node at \(node) did not answer in time; it may be busy — retry, or allow longer with --timeout", cause: cause)
             case .remoteConnectionClosed:
-                return ClientError("connection_lost", "the node at \(node) closed the connection mid-request; retry, and check the node's log if it keeps happening", cause: cause)
+                return ClientError(.connectionLost, "the node at \(node) closed the connection mid-request; retry, and check the node's log if it keeps happening", cause: cause)
             case .invalidURL, .emptyHost, .emptyScheme:
                 return .badNodeURL(node, cause: cause)
             default:
@@ -78,10 +78,10 @@ extension ClientError {
             }
             if "\(error)".contains("unsupportedScheme") { return .badNodeURL(node, cause: cause) }
         }
-        return ClientError("transport_error", "talking to the node at \(node) failed; check that --node points at a running Prova node", cause: cause)
+        return ClientError(.transportError, "talking to the node at \(node) failed; check that --node points at a running Prova node", cause: cause)
     }
 
     static func badNodeURL(_ node: String, cause: String? = nil) -> ClientError {
-        ClientError("bad_node_url", "'\(node)' is not a node URL; write e.g. http://127.0.0.1:8545", cause: cause)
+        ClientError(.badNodeUrl, "'\(node)' is not a node URL; write e.g. http://127.0.0.1:8545", cause: cause)
     }
 }

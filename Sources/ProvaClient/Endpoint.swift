@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// A route of the API and its query, with every path segment and query value percent-encoded,
 /// so IDs, names and human units (`190GiB`) reach the node exactly as given.

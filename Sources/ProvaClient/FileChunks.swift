@@ -34,7 +34,7 @@ struct FileChunks: AsyncSequence, Sendable {
 enum LocalFile {
     static func openForReading(_ url: URL) throws -> FileHandle {
         do { return try FileHandle(forReadingFrom: url) } catch {
-            throw ClientError("file_unreadable", "cannot read \(url.path); check the path and its permissions", cause: "\(error)")
+            throw ClientError(.fileUnreadable, "cannot read \(url.path); check the path and its permissions", cause: "\(error)")
         }
     }
 
@@ -50,7 +50,7 @@ enum LocalFile {
                 size += ByteCount(data.count)
             }
         } catch {
-            throw ClientError("file_unreadable", "reading \(url.path) failed", cause: "\(error)")
+            throw ClientError(.fileUnreadable, "reading \(url.path) failed", cause: "\(error)")
         }
         return (Hex.encode(hasher.finalize()), size)
     }

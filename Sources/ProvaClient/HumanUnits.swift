@@ -1,5 +1,5 @@
 import Foundation
-import ProvaCore
+public import ProvaCore
 
 /// Checks of human-unit options (`--cpus 1.5`, `--memory 2GiB`, `--time 5m`, `--amount 0.25`) that name the option
 /// in the error, so a typo is reported before anything is sent.
@@ -18,7 +18,7 @@ public enum HumanUnits {
 
     public static func gpus(_ text: String, option: String = "--gpus") throws -> Int64 {
         guard let count = Int64(text.trimmingCharacters(in: .whitespaces)), count >= 0, count <= 1024 else {
-            throw ClientError("bad_option", "\(option): '\(text)' is not a whole number of GPUs; write e.g. 0, 1 or 8")
+            throw ClientError(.badOption, "\(option): '\(text)' is not a whole number of GPUs; write e.g. 0, 1 or 8")
         }
         return count
     }
@@ -32,7 +32,7 @@ public enum HumanUnits {
     /// Credits with up to six decimals (`12`, `0.5`, `1.25cr`) or micro-credits (`34998µcr`, `34998ucr`), positive.
     public static func credits(_ text: String, option: String = "--amount") throws -> MicroCredits {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let bad = ClientError("bad_option", "\(option): '\(text)' is not an amount; write credits with up to 6 decimals (e.g. 2.5) or micro-credits (e.g. 2500000ucr)")
+        let bad = ClientError(.badOption, "\(option): '\(text)' is not an amount; write credits with up to 6 decimals (e.g. 2.5) or micro-credits (e.g. 2500000ucr)")
         for suffix in ["µcr", "ucr"] where trimmed.hasSuffix(suffix) {
             guard let micro = MicroCredits(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), micro > 0 else { throw bad }
             return micro
@@ -62,7 +62,7 @@ public enum HumanUnits {
 
     private static func wrap<T>(_ option: String, _ parse: () throws -> T) throws -> T {
         do { return try parse() } catch let error as ProvaCoreError {
-            throw ClientError("bad_option", "\(option): \(error.message)")
+            throw ClientError(.badOption, "\(option): \(error.message)")
         }
     }
 }

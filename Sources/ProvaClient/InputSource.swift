@@ -1,5 +1,5 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// Where a request's input comes from: a local file (uploaded as a blob, mounted at `/input/<file name>`), or a
 /// remote file the workers fetch themselves, written `URL#sha256:size` — the digest and size are given because the
@@ -12,24 +12,24 @@ public enum InputSource: Sendable, Hashable {
         guard text.contains("://") else { return .file(URL(fileURLWithPath: text)) }
         let usage = "write a remote input as URL#sha256:size, e.g. https://host/witness.bin#<64 hex>:1048576"
         guard let hash = text.lastIndex(of: "#") else {
-            throw ClientError("bad_input", "input '\(text)' has no #sha256:size; \(usage)")
+            throw ClientError(.badInput, "input '\(text)' has no #sha256:size; \(usage)")
         }
         let url = String(text[..<hash])
         let fragment = text[text.index(after: hash)...].split(separator: ":", maxSplits: 1).map(String.init)
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
               components.host?.isEmpty == false else {
-            throw ClientError("bad_input", "input '\(url)' is not an http(s) URL; \(usage)")
+            throw ClientError(.badInput, "input '\(url)' is not an http(s) URL; \(usage)")
         }
         guard fragment.count == 2, SHA256Hex.isDigest(fragment[0].lowercased()) else {
-            throw ClientError("bad_input", "input '\(text)' needs a 64-hex-character SHA-256 and a size after '#'; \(usage)")
+            throw ClientError(.badInput, "input '\(text)' needs a 64-hex-character SHA-256 and a size after '#'; \(usage)")
         }
         let size: ByteCount
         do { size = try Units.parseBytes(fragment[1]) } catch {
-            throw ClientError("bad_input", "input '\(text)': size '\(fragment[1])' is not understood; \(usage)")
+            throw ClientError(.badInput, "input '\(text)': size '\(fragment[1])' is not understood; \(usage)")
         }
         let name = components.path.split(separator: "/").last.map(String.init) ?? ""
         guard !name.isEmpty else {
-            throw ClientError("bad_input", "input URL '\(url)' has no file name to mount it under; end the URL with a file name")
+            throw ClientError(.badInput, "input URL '\(url)' has no file name to mount it under; end the URL with a file name")
         }
         return .remote(InputRef(path: name, digest: fragment[0].lowercased(), size: size, url: url))
     }
@@ -48,7 +48,7 @@ extension ProvaClient {
     public func prepareInputs(_ sources: [InputSource]) async throws -> [InputRef] {
         var seen = Set<String>()
         for source in sources where !seen.insert(source.name).inserted {
-            throw ClientError("bad_input", "two inputs are named '\(source.name)'; every input is mounted at /input/<name>, so rename one")
+            throw ClientError(.badInput, "two inputs are named '\(source.name)'; every input is mounted at /input/<name>, so rename one")
         }
         var refs: [InputRef] = []
         for source in sources {
@@ -68,12 +68,12 @@ extension ProvaClient {
         let lowered = fileOrDigest.lowercased()
         if SHA256Hex.isDigest(lowered), !FileManager.default.fileExists(atPath: fileOrDigest) {
             guard try await blobExists(digest: lowered) != nil else {
-                throw ClientError("unknown_image", "\(option): image \(lowered) is not on the node; push it with `prova image push FILE.tar` or pass the file")
+                throw ClientError(.unknownImage, "\(option): image \(lowered) is not on the node; push it with `prova image push FILE.tar` or pass the file")
             }
             return lowered
         }
         guard FileManager.default.fileExists(atPath: fileOrDigest) else {
-            throw ClientError("file_unreadable", "\(option): '\(fileOrDigest)' is neither a file nor a 64-hex-character image digest")
+            throw ClientError(.fileUnreadable, "\(option): '\(fileOrDigest)' is neither a file nor a 64-hex-character image digest")
         }
         return try await putBlob(file: URL(fileURLWithPath: fileOrDigest)).digest
     }

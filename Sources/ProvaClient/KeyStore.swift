@@ -1,5 +1,5 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// A key as stored on disk: one JSON file per key, readable by its owner only.
 public struct StoredKey: Codable, Sendable, Hashable {
@@ -17,10 +17,10 @@ public struct StoredKey: Codable, Sendable, Hashable {
     public func accountKey() throws -> AccountKey {
         let key: AccountKey
         do { key = try AccountKey(seedHex: seed) } catch let error as ProvaCoreError {
-            throw ClientError("bad_key_file", "key '\(name)' is damaged: \(error.message)")
+            throw ClientError(.badKeyFile, "key '\(name)' is damaged: \(error.message)")
         }
         guard key.publicKeyHex == publicKey, key.address == address else {
-            throw ClientError("bad_key_file", "key '\(name)' is damaged: its address or public key does not match its seed; restore it from a backup")
+            throw ClientError(.badKeyFile, "key '\(name)' is damaged: its address or public key does not match its seed; restore it from a backup")
         }
         return key
     }
@@ -46,7 +46,7 @@ public struct KeyStore: Sendable {
     public static func validate(name: String) throws {
         let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
         guard (1...64).contains(name.count), allowed, let first = name.unicodeScalars.first, first != ".", first != "-", first != "_" else {
-            throw ClientError("bad_key_name", "key name '\(name)' is not allowed; use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit")
+            throw ClientError(.badKeyName, "key name '\(name)' is not allowed; use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit")
         }
     }
 
@@ -57,7 +57,7 @@ public struct KeyStore: Sendable {
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw ClientError("key_store_unreadable", "cannot list \(directory.path); check its permissions", cause: "\(error)")
+            throw ClientError(.keyStoreUnreadable, "cannot list \(directory.path); check its permissions", cause: "\(error)")
         }
         return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { try? info(String($0.dropLast(5))) }
     }
@@ -67,14 +67,14 @@ public struct KeyStore: Sendable {
         try Self.validate(name: name)
         let url = file(for: name)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ClientError("unknown_key", "no key named '\(name)' in \(directory.path); create it with `prova keys new \(name)` or list keys with `prova keys list`")
+            throw ClientError(.unknownKey, "no key named '\(name)' in \(directory.path); create it with `prova keys new \(name)` or list keys with `prova keys list`")
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ClientError("key_store_unreadable", "cannot read \(url.path); check its permissions", cause: "\(error)")
+            throw ClientError(.keyStoreUnreadable, "cannot read \(url.path); check its permissions", cause: "\(error)")
         }
         do { return try JSONDecoder().decode(StoredKey.self, from: data) } catch {
-            throw ClientError("bad_key_file", "\(url.path) is not a Prova key file (expected {name, address, publicKey, seed})", cause: "\(error)")
+            throw ClientError(.badKeyFile, "\(url.path) is not a Prova key file (expected {name, address, publicKey, seed})", cause: "\(error)")
         }
     }
 
@@ -109,16 +109,16 @@ public struct KeyStore: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let bytes: [UInt8]
         do { bytes = Array(try encoder.encode(stored)) + [0x0A] } catch {
-            throw ClientError("bad_key", "the key could not be encoded", cause: "\(error)")
+            throw ClientError(.badKey, "the key could not be encoded", cause: "\(error)")
         }
         let url = file(for: name)
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let code = errno
             if code == EEXIST {
-                throw ClientError("key_exists", "a key named '\(name)' already exists at \(url.path); choose another name (keys are never overwritten)")
+                throw ClientError(.keyExists, "a key named '\(name)' already exists at \(url.path); choose another name (keys are never overwritten)")
             }
-            throw ClientError("key_store_unwritable", "cannot create \(url.path): \(String(cString: strerror(code)))")
+            throw ClientError(.keyStoreUnwritable, "cannot create \(url.path): \(String(cString: strerror(code)))")
         }
         defer { close(fd) }
         // The umask can only remove bits, but be explicit: the seed is the account.
@@ -130,14 +130,14 @@ public struct KeyStore: Sendable {
                 if errno == EINTR { continue }
                 let code = errno
                 unlink(url.path)
-                throw ClientError("key_store_unwritable", "writing \(url.path) failed: \(String(cString: strerror(code)))")
+                throw ClientError(.keyStoreUnwritable, "writing \(url.path) failed: \(String(cString: strerror(code)))")
             }
             written += result
         }
         guard fsync(fd) == 0 else {
             let code = errno
             unlink(url.path)
-            throw ClientError("key_store_unwritable", "saving \(url.path) failed: \(String(cString: strerror(code)))")
+            throw ClientError(.keyStoreUnwritable, "saving \(url.path) failed: \(String(cString: strerror(code)))")
         }
         return stored
     }
@@ -146,7 +146,7 @@ public struct KeyStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ClientError("key_store_unwritable", "cannot create the key directory \(directory.path)", cause: "\(error)")
+            throw ClientError(.keyStoreUnwritable, "cannot create the key directory \(directory.path)", cause: "\(error)")
         }
         // An existing directory may have been created looser (e.g. by hand); keys need it private.
         _ = chmod(directory.path, 0o700)

@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 /// A program's command given as one option value: split on whitespace (`"/bin/prove --fast"`), or, when an argument
 /// itself holds spaces, a JSON array of strings (`'["/bin/sh", "-c", "prove --in /input"]'`). No shell quoting rules.
@@ -8,13 +9,13 @@ public enum ProgramCommandLine {
         let arguments: [String]
         if trimmed.hasPrefix("[") {
             do { arguments = try JSONDecoder().decode([String].self, from: Data(trimmed.utf8)) } catch {
-                throw ClientError("bad_option", "\(option): '\(text)' starts with '[' but is not a JSON array of strings, e.g. [\"/bin/sh\",\"-c\",\"prove\"]")
+                throw ClientError(.badOption, "\(option): '\(text)' starts with '[' but is not a JSON array of strings, e.g. [\"/bin/sh\",\"-c\",\"prove\"]")
             }
         } else {
             arguments = trimmed.split(whereSeparator: \.isWhitespace).map(String.init)
         }
         guard !arguments.isEmpty, !arguments[0].isEmpty else {
-            throw ClientError("bad_option", "\(option) is empty; give the program to run, e.g. \(option) \"/usr/bin/prove --fast\"")
+            throw ClientError(.badOption, "\(option) is empty; give the program to run, e.g. \(option) \"/usr/bin/prove --fast\"")
         }
         return arguments
     }

@@ -1,7 +1,9 @@
 import Crypto
-import Foundation
+public import Foundation
 import NIOCore
-import ProvaCore
+public import ProvaCore
+import AsyncHTTPClient
+import NIOHTTP1
 
 /// Content-addressed blobs (program images, inputs, proofs): `PUT`/`GET`/`HEAD /v1/blobs/{sha256}`.
 extension ProvaClient {
@@ -61,28 +63,28 @@ extension ProvaClient {
             if error is CancellationError { throw error }
             if error is ClientError { throw error }
             if let error = error as? CocoaError {
-                throw ClientError("file_unwritable", "writing \(partial.path) failed; check free space and permissions", cause: "\(error)")
+                throw ClientError(.fileUnwritable, "writing \(partial.path) failed; check free space and permissions", cause: "\(error)")
             }
             throw ClientError.transport(error, node: node)
         }
         let actual = Hex.encode(hasher.finalize())
         guard actual == digest else {
             try? FileManager.default.removeItem(at: partial)
-            throw ClientError("digest_mismatch", "the node sent bytes whose SHA-256 is \(actual), not \(digest); nothing was kept — retry, or fetch from another node")
+            throw ClientError(.digestMismatch, "the node sent bytes whose SHA-256 is \(actual), not \(digest); nothing was kept — retry, or fetch from another node")
         }
         do {
             if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
             try FileManager.default.moveItem(at: partial, to: file)
         } catch {
             try? FileManager.default.removeItem(at: partial)
-            throw ClientError("file_unwritable", "cannot put the download in place at \(file.path)", cause: "\(error)")
+            throw ClientError(.fileUnwritable, "cannot put the download in place at \(file.path)", cause: "\(error)")
         }
         return size
     }
 
     static func checkDigest(_ digest: String) throws {
         guard SHA256Hex.isDigest(digest) else {
-            throw ClientError("bad_digest", "'\(digest)' is not a blob digest; a digest is 64 lowercase hex characters (SHA-256)")
+            throw ClientError(.badDigest, "'\(digest)' is not a blob digest; a digest is 64 lowercase hex characters (SHA-256)")
         }
     }
 }
@@ -97,7 +99,7 @@ extension LocalFile {
             }
             return try FileHandle(forWritingTo: url)
         } catch {
-            throw ClientError("file_unwritable", "cannot write \(url.path); check the directory exists and is writable", cause: "\(error)")
+            throw ClientError(.fileUnwritable, "cannot write \(url.path); check the directory exists and is writable", cause: "\(error)")
         }
     }
 }

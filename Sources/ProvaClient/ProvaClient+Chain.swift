@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// The read routes of docs/API.md ("Reading the chain"), the quote, the stats and the devnet faucet.
 extension ProvaClient {

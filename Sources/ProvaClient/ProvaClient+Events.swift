@@ -1,6 +1,8 @@
 import Foundation
 import NIOCore
-import ProvaCore
+public import ProvaCore
+import AsyncHTTPClient
+import NIOHTTP1
 
 /// A ledger event as received from `GET /v1/events`.
 public struct StreamedEvent: Sendable, Hashable {
@@ -68,7 +70,7 @@ extension ProvaClient {
                 guard connectedOnce else { throw ClientError.transport(error, node: node) }
                 failures += 1
                 if failures > reconnectAttempts {
-                    throw ClientError("stream_lost", "lost the event stream from \(node) and \(reconnectAttempts) reconnections failed; is the node running?",
+                    throw ClientError(.streamLost, "lost the event stream from \(node) and \(reconnectAttempts) reconnections failed; is the node running?",
                                       cause: "\(error)")
                 }
             }

@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 extension ProvaClient {
     /// The task's record now and after every change, until it reaches a terminal state (then the stream finishes).
@@ -54,7 +54,7 @@ extension ProvaClient {
     /// passes first, and `task_ended` when the task reaches a terminal state that does not satisfy `condition`.
     public func waitForTask(_ id: TaskID, until condition: @escaping @Sendable (TaskRecord) -> Bool = { $0.state.isTerminal },
                             timeout: Duration = .seconds(600), pollInterval: Duration = .seconds(5)) async throws -> TaskRecord {
-        let timeoutError = ClientError("timeout", "task \(id) did not reach the awaited state within \(timeout); follow it with `prova task watch \(id)`")
+        let timeoutError = ClientError(.timeout, "task \(id) did not reach the awaited state within \(timeout); follow it with `prova task watch \(id)`")
         return try await withTimeout(timeout, timeoutError) { [self] in
             var last: TaskRecord?
             for try await record in watchTask(id, pollInterval: pollInterval) {
@@ -62,7 +62,7 @@ extension ProvaClient {
                 last = record
             }
             let state = last?.state.rawValue ?? "unknown"
-            throw ClientError("task_ended", "task \(id) ended \(state)\(last?.failure.map { ": \($0)" } ?? "") without reaching the awaited state")
+            throw ClientError(.taskEnded, "task \(id) ended \(state)\(last?.failure.map { ": \($0)" } ?? "") without reaching the awaited state")
         }
     }
 }
@@ -72,7 +72,7 @@ extension ProvaClient {
     /// requester's events, with a poll every `pollInterval` as a safety net; `onChange` sees every new version.
     public func waitForWorkflow(_ id: WorkflowID, timeout: Duration = .seconds(3600), pollInterval: Duration = .seconds(5),
                                 onChange: @escaping @Sendable (Workflow) -> Void = { _ in }) async throws -> Workflow {
-        try await withTimeout(timeout, ClientError("timeout", "workflow \(id) is still running after \(timeout); look at it with `prova workflow show \(id)`")) { [self] in
+        try await withTimeout(timeout, ClientError(.timeout, "workflow \(id) is still running after \(timeout); look at it with `prova workflow show \(id)`")) { [self] in
             let height = try await status().height
             var last = try await workflow(id)
             onChange(last)

@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// Submitting transactions: the raw route, and `send`, which does nonce, signing and waiting for you.
 extension ProvaClient {
@@ -11,7 +11,7 @@ extension ProvaClient {
         // The node holds the request for up to `timeout`; give the HTTP exchange a little longer so the node's answer wins.
         let status: TransactionStatus = try await post(endpoint, json: transaction, timeout: (waitForCommit ? timeout : .zero) + requestTimeout)
         if status.status == .rejected {
-            let error = status.error ?? APIError(code: "rejected", message: "the transaction was left out of the block")
+            let error = status.error ?? APIError(code: .rejected, message: "the transaction was left out of the block")
             throw ClientError(error.code, error.message, cause: "transaction \(status.hash) rejected", httpStatus: 422)
         }
         return status
@@ -38,7 +38,7 @@ extension ProvaClient {
         let unsigned = UnsignedTransaction(chainID: chain, sender: key.publicKeyHex, nonce: nonce, body: body)
         let signed: SignedTransaction
         do { signed = try unsigned.signed(by: key) } catch {
-            throw ClientError("bad_encoding", "the transaction cannot be encoded canonically", cause: "\(error)")
+            throw ClientError(.badEncoding, "the transaction cannot be encoded canonically", cause: "\(error)")
         }
         return try await submit(signed, waitForCommit: true, timeout: timeout)
     }

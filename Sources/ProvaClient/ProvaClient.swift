@@ -1,8 +1,9 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import ProvaCore
+import NIOHTTPCompression
 
 /// The Swift SDK of a Prova node's HTTP API (docs/API.md): one method per route, plus helpers that sign and send
 /// transactions, move blobs, follow live events and wait for tasks. Every failure is a `ClientError`.
@@ -63,7 +64,7 @@ public struct ProvaClient: Sendable {
         } catch let error as CancellationError {
             throw error
         } catch let error as NIOTooManyBytesError {
-            throw ClientError("too_large", "the node's answer is larger than \(limit) bytes; narrow the request (e.g. a smaller limit)", cause: "\(error)")
+            throw ClientError(.tooLarge, "the node's answer is larger than \(limit) bytes; narrow the request (e.g. a smaller limit)", cause: "\(error)")
         } catch {
             throw ClientError.transport(error, node: node)
         }
@@ -88,7 +89,7 @@ public struct ProvaClient: Sendable {
                                  as: Answer.Type = Answer.self) async throws -> Answer {
         let bytes: Data
         do { bytes = try Self.encoder.encode(body) } catch {
-            throw ClientError("bad_request", "the request could not be encoded as JSON", cause: "\(error)")
+            throw ClientError(.badRequest, "the request could not be encoded as JSON", cause: "\(error)")
         }
         let response = try await execute(.POST, endpoint, body: .bytes(ByteBuffer(bytes: bytes)), contentType: "application/json",
                                          timeout: timeout ?? requestTimeout)
@@ -100,7 +101,7 @@ public struct ProvaClient: Sendable {
         do {
             return try Self.decoder.decode(Answer.self, from: Data(bytes))
         } catch {
-            throw ClientError("bad_answer", "the node's answer to \(route.pathAndQuery) is not the expected \(Answer.self); are the node and this client the same version?",
+            throw ClientError(.badAnswer, "the node's answer to \(route.pathAndQuery) is not the expected \(Answer.self); are the node and this client the same version?",
                               cause: "\(error)")
         }
     }

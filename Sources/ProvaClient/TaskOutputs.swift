@@ -1,5 +1,5 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// A downloaded output file.
 public struct DownloadedOutput: Sendable, Hashable {
@@ -15,11 +15,11 @@ extension TaskRecord {
             return attempt
         }
         if requireVerified {
-            throw ClientError("not_verified", "task \(id) has no verified proof yet (it is \(state.rawValue)); wait with `prova task watch \(id)`, or drop --verified to take a delivered one")
+            throw ClientError(.notVerified, "task \(id) has no verified proof yet (it is \(state.rawValue)); wait with `prova task watch \(id)`, or drop --verified to take a delivered one")
         }
         let delivered = attempts.filter { $0.result?.succeeded == true && $0.deliveredAtMilliseconds != nil && $0.state != .rejected }
         guard let first = delivered.min(by: { ($0.deliveredAtMilliseconds ?? 0, $0.number) < ($1.deliveredAtMilliseconds ?? 0, $1.number) }) else {
-            throw ClientError("not_delivered", "task \(id) has no delivered proof yet (it is \(state.rawValue)\(failure.map { ": \($0)" } ?? "")); follow it with `prova task watch \(id)`")
+            throw ClientError(.notDelivered, "task \(id) has no delivered proof yet (it is \(state.rawValue)\(failure.map { ": \($0)" } ?? "")); follow it with `prova task watch \(id)`")
         }
         return first
     }
@@ -46,7 +46,7 @@ enum OutputPath {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.unicodeScalars.contains(where: { $0.value < 0x20 }),
               components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
-            throw ClientError("unsafe_output_path", "output path '\(path)' would leave the output directory; refusing to write it")
+            throw ClientError(.unsafeOutputPath, "output path '\(path)' would leave the output directory; refusing to write it")
         }
         return components.reduce(directory) { $0.appendingPathComponent(String($1)) }
     }

@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// A task's progress in the terms a requester follows: phase, current prover, time used against the limit, votes, money.
 public struct TaskProgress: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// The file `prova workflow submit` reads: a `SubmitWorkflow` written for people. Quantities are human units,
 /// resources default to the program's, and inputs may be local files (uploaded, relative to the manifest).
@@ -42,14 +42,14 @@ public struct WorkflowManifest: Codable, Sendable, Hashable {
     public static func load(_ file: URL) throws -> WorkflowManifest {
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
-            throw ClientError("file_unreadable", "cannot read \(file.path); check the path", cause: "\(error)")
+            throw ClientError(.fileUnreadable, "cannot read \(file.path); check the path", cause: "\(error)")
         }
         return try decode(data, source: file.path)
     }
 
     public static func decode(_ data: Data, source: String) throws -> WorkflowManifest {
         do { return try JSONDecoder().decode(WorkflowManifest.self, from: data) } catch {
-            throw ClientError("bad_workflow", "\(source) is not a workflow manifest: \(Self.describe(error)); see `prova workflow submit --help`")
+            throw ClientError(.badWorkflow, "\(source) is not a workflow manifest: \(Self.describe(error)); see `prova workflow submit --help`")
         }
     }
 
@@ -97,7 +97,7 @@ extension ProvaClient {
     private func resolve(_ input: WorkflowManifest.Input, step: String, baseDirectory: URL) async throws -> StepInput {
         if let parent = input.step {
             guard let path = input.path else {
-                throw ClientError("bad_workflow", "step '\(step)': an input from step '\(parent)' needs \"path\", the output file to take")
+                throw ClientError(.badWorkflow, "step '\(step)': an input from step '\(parent)' needs \"path\", the output file to take")
             }
             return .output(ofStep: parent, path: path)
         }
@@ -108,13 +108,13 @@ extension ProvaClient {
         }
         if let text = input.url, text.contains("#") {
             guard case .remote(var ref) = try InputSource.parse(text) else {
-                throw ClientError("bad_workflow", "step '\(step)': \"url\" must be URL#sha256:size")
+                throw ClientError(.badWorkflow, "step '\(step)': \"url\" must be URL#sha256:size")
             }
             if let path = input.path { ref.path = path }
             return .file(ref)
         }
         guard let path = input.path, let digest = input.digest, let size = input.size else {
-            throw ClientError("bad_workflow", "step '\(step)': an input is {\"file\"}, {\"url\": \"URL#sha256:size\"}, {\"step\", \"path\"} or {\"path\", \"digest\", \"size\"}")
+            throw ClientError(.badWorkflow, "step '\(step)': an input is {\"file\"}, {\"url\": \"URL#sha256:size\"}, {\"step\", \"path\"} or {\"path\", \"digest\", \"size\"}")
         }
         return .file(InputRef(path: path, digest: digest, size: size, url: input.url))
     }

@@ -3,9 +3,9 @@
 
 /// Every error response: `{code, message}` with a 4xx/5xx status. `message` says what to do.
 public struct APIError: Codable, Sendable, Hashable, Error, CustomStringConvertible {
-    public var code: String
+    public var code: ErrorCode
     public var message: String
-    public init(code: String, message: String) { self.code = code; self.message = message }
+    public init(code: ErrorCode, message: String) { self.code = code; self.message = message }
     public var description: String { "\(code): \(message)" }
 }
 

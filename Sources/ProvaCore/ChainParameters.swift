@@ -81,16 +81,16 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     public func validate() throws {
         guard proverShareBasisPoints >= 0, verifierShareBasisPoints >= 0, treasuryShareBasisPoints >= 0,
               proverShareBasisPoints + verifierShareBasisPoints + treasuryShareBasisPoints == 10_000 else {
-            throw ProvaCoreError("bad_parameters", "fee shares must be non-negative and add up to 10000 basis points")
+            throw ProvaCoreError(.badParameters, "fee shares must be non-negative and add up to 10000 basis points")
         }
         guard maxAttempts >= 1, programStrikeLimit >= 1, workerStrikeLimit >= 1, maxBlockTransactions >= 1 else {
-            throw ProvaCoreError("bad_parameters", "maxAttempts, strike limits and maxBlockTransactions must be at least 1")
+            throw ProvaCoreError(.badParameters, "maxAttempts, strike limits and maxBlockTransactions must be at least 1")
         }
         guard minBlockIntervalMilliseconds >= 0, maxBlockIntervalMilliseconds >= minBlockIntervalMilliseconds, acceptWindowMilliseconds > 0 else {
-            throw ProvaCoreError("bad_parameters", "block intervals must satisfy 0 <= min <= max and acceptWindow must be positive")
+            throw ProvaCoreError(.badParameters, "block intervals must satisfy 0 <= min <= max and acceptWindow must be positive")
         }
         guard (0...10_000).contains(slashBasisPoints), (0...10_000).contains(fallbackRefundBasisPoints), (0...1_000_000).contains(idleTestPartsPerMillion) else {
-            throw ProvaCoreError("bad_parameters", "basis points must be 0...10000 and idleTestPartsPerMillion 0...1000000")
+            throw ProvaCoreError(.badParameters, "basis points must be 0...10000 and idleTestPartsPerMillion 0...1000000")
         }
     }
 }

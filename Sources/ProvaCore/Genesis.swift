@@ -46,20 +46,20 @@ public struct Genesis: Codable, Sendable, Hashable {
         try Check.address(authority, field: "authority")
         try parameters.validate()
         try TransactionBody.deployProgram(capacityTestProgram).validateShape()
-        guard treasury >= 0 else { throw ProvaCoreError("bad_genesis", "treasury must not be negative") }
+        guard treasury >= 0 else { throw ProvaCoreError(.badGenesis, "treasury must not be negative") }
         var seen = Set<Address>()
         for account in accounts {
             try Check.address(account.address, field: "accounts.address")
-            guard account.balance >= 0 else { throw ProvaCoreError("bad_genesis", "account \(account.address) has a negative balance") }
-            guard seen.insert(account.address).inserted else { throw ProvaCoreError("bad_genesis", "account \(account.address) is listed twice") }
+            guard account.balance >= 0 else { throw ProvaCoreError(.badGenesis, "account \(account.address) has a negative balance") }
+            guard seen.insert(account.address).inserted else { throw ProvaCoreError(.badGenesis, "account \(account.address) is listed twice") }
         }
         var workers = Set<Address>()
         for worker in self.workers {
             try Check.address(worker.address, field: "workers.address")
             guard worker.capacity.cpuMillicores > 0, worker.capacity.memoryBytes > 0, worker.stake >= 0 else {
-                throw ProvaCoreError("bad_genesis", "worker \(worker.address) needs positive capacity and a non-negative stake")
+                throw ProvaCoreError(.badGenesis, "worker \(worker.address) needs positive capacity and a non-negative stake")
             }
-            guard workers.insert(worker.address).inserted else { throw ProvaCoreError("bad_genesis", "worker \(worker.address) is listed twice") }
+            guard workers.insert(worker.address).inserted else { throw ProvaCoreError(.badGenesis, "worker \(worker.address) is listed twice") }
         }
     }
 }

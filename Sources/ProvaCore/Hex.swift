@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Lowercase hexadecimal encoding, the only textual form of hashes, keys and signatures.
 public enum Hex {
@@ -60,5 +60,11 @@ public enum SHA256Hex {
     /// True when `text` is a well-formed digest (64 lowercase hex characters).
     public static func isDigest(_ text: String) -> Bool {
         Hex.isLowercase(text, byteCount: 32)
+    }
+
+    /// The digest in Prova's form, from the OCI form (`sha256:` prefix) or upper-case hex; nil when it is not 64 hex digits.
+    public static func normalize(_ digest: String) -> String? {
+        let hex = (digest.hasPrefix("sha256:") ? digest.dropFirst(7) : Substring(digest)).lowercased()
+        return isDigest(hex) ? hex : nil
     }
 }

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// An account address: lowercase hex of the first 20 bytes of SHA-256(public key).
 public typealias Address = String
@@ -28,12 +28,12 @@ public struct AccountKey: Sendable {
     /// Restores a key from its 32-byte seed in hex (the form stored in key files).
     public init(seedHex: String) throws {
         guard let raw = Hex.decode(seedHex), raw.count == 32 else {
-            throw ProvaCoreError("bad_key", "a private key is 64 hex characters (a 32-byte Ed25519 seed); the key file is damaged or not a Prova key")
+            throw ProvaCoreError(.badKey, "a private key is 64 hex characters (a 32-byte Ed25519 seed); the key file is damaged or not a Prova key")
         }
         do {
             self.init(validSeed: raw, key: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
         } catch {
-            throw ProvaCoreError("bad_key", "the private key could not be loaded", cause: "\(error)")
+            throw ProvaCoreError(.badKey, "the private key could not be loaded", cause: "\(error)")
         }
     }
 

@@ -158,21 +158,21 @@ public struct SignedTransaction: Codable, Sendable, Hashable {
     /// Returns the transaction with its hash and sender address, computed once.
     public func verified(chainID expected: String) throws -> VerifiedTransaction {
         guard chainID == expected else {
-            throw ProvaCoreError("wrong_chain", "transaction is for chain '\(chainID)' but this is chain '\(expected)'; sign it with the right --chain-id")
+            throw ProvaCoreError(.wrongChain, "transaction is for chain '\(chainID)' but this is chain '\(expected)'; sign it with the right --chain-id")
         }
         guard let address = Addresses.from(publicKeyHex: sender) else {
-            throw ProvaCoreError("bad_sender", "sender must be a 32-byte Ed25519 public key in hex")
+            throw ProvaCoreError(.badSender, "sender must be a 32-byte Ed25519 public key in hex")
         }
         let bytes = try Self.signingBytesOrError(unsigned)
         guard bytes.count <= body.kind.sizeLimit + 512 else {
-            throw ProvaCoreError("too_large", "\(body.kind.rawValue) is \(bytes.count) bytes; the limit is \(body.kind.sizeLimit). Put large data in blobs and reference them by digest")
+            throw ProvaCoreError(.tooLarge, "\(body.kind.rawValue) is \(bytes.count) bytes; the limit is \(body.kind.sizeLimit). Put large data in blobs and reference them by digest")
         }
         guard Addresses.verify(signatureHex: signature, publicKeyHex: sender, message: bytes) else {
-            throw ProvaCoreError("bad_signature", "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")
+            throw ProvaCoreError(.badSignature, "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")
         }
         try body.validateShape()
         guard let signatureBytes = Hex.decode(signature) else {
-            throw ProvaCoreError("bad_signature", "signature is not hex")
+            throw ProvaCoreError(.badSignature, "signature is not hex")
         }
         var hasher = SHA256()
         hasher.update(data: bytes)
@@ -182,7 +182,7 @@ public struct SignedTransaction: Codable, Sendable, Hashable {
 
     private static func signingBytesOrError(_ unsigned: UnsignedTransaction) throws -> [UInt8] {
         do { return try unsigned.signingBytes() } catch {
-            throw ProvaCoreError("bad_encoding", "transaction cannot be encoded canonically (floating-point numbers are not allowed)", cause: "\(error)")
+            throw ProvaCoreError(.badEncoding, "transaction cannot be encoded canonically (floating-point numbers are not allowed)", cause: "\(error)")
         }
     }
 }

@@ -186,7 +186,7 @@ extension SubmitWorkflow {
 /// Field checks shared by the validators above.
 enum Check {
     static func error(_ field: String, _ problem: String) -> ProvaCoreError {
-        ProvaCoreError("invalid_field", "\(field): \(problem)")
+        ProvaCoreError(.invalidField, "\(field): \(problem)")
     }
 
     static func address(_ value: String, field: String) throws {

@@ -58,12 +58,12 @@ public enum Units {
         let trimmed = text.trimmingSpaces()
         if trimmed.hasSuffix("m") {
             guard let value = Int64(trimmed.dropLast()), value > 0 else {
-                throw ProvaCoreError("bad_cpu", "CPU '\(text)' is not a positive whole number of millicores; write e.g. 500m or 2")
+                throw ProvaCoreError(.badCpu, "CPU '\(text)' is not a positive whole number of millicores; write e.g. 500m or 2")
             }
             return value
         }
         guard let value = parseDecimal(trimmed, scale: 1000), value > 0 else {
-            throw ProvaCoreError("bad_cpu", "CPU '\(text)' is not understood; write cores (2, 1.5) or millicores (500m)")
+            throw ProvaCoreError(.badCpu, "CPU '\(text)' is not understood; write cores (2, 1.5) or millicores (500m)")
         }
         return value
     }
@@ -85,7 +85,7 @@ public enum Units {
             return value
         }
         if let value = Int64(trimmed), value > 0 { return value }
-        throw ProvaCoreError("bad_memory", "size '\(text)' is not understood; write e.g. 512MiB, 2GiB or 190GB (GB = 10^9 bytes, GiB = 2^30)")
+        throw ProvaCoreError(.badMemory, "size '\(text)' is not understood; write e.g. 512MiB, 2GiB or 190GB (GB = 10^9 bytes, GiB = 2^30)")
     }
 
     /// `90s`, `5m`, `2h`, `1d`, or a bare number of seconds.
@@ -98,7 +98,7 @@ public enum Units {
             return value
         }
         if let value = Int64(trimmed), value > 0 { return value }
-        throw ProvaCoreError("bad_duration", "duration '\(text)' is not understood; write whole seconds or minutes, e.g. 90s, 5m, 2h")
+        throw ProvaCoreError(.badDuration, "duration '\(text)' is not understood; write whole seconds or minutes, e.g. 90s, 5m, 2h")
     }
 
     /// Parses `whole[.fraction]` times `scale` exactly; nil if the result is not a whole number or overflows.

@@ -1,12 +1,12 @@
-import Foundation
-import Logging
-import ProvaClient
-import ProvaCore
+public import Foundation
+public import Logging
+public import ProvaClient
+public import ProvaCore
 import ProvaNode
 import ProvaSandbox
 import ProvaWorker
 import ServiceLifecycle
-import UnixSignals
+public import UnixSignals
 
 /// The embedded default network (`prova devnet`): one solo validator and N real worker daemons on this machine,
 /// each with its own key, data directory, sandbox and capacity share, a funded developer key, and the

@@ -10,9 +10,9 @@ extension Ledger {
         let expected = expectedNonce ?? account.nonce
         guard transaction.nonce == expected else {
             if transaction.nonce < expected {
-                throw LedgerError("nonce_replayed", "nonce \(transaction.nonce) was already used by \(sender); the next nonce is \(expected)")
+                throw LedgerError(.nonceReplayed, "nonce \(transaction.nonce) was already used by \(sender); the next nonce is \(expected)")
             }
-            throw LedgerError("nonce_skipped", "nonce \(transaction.nonce) skips ahead; \(sender)'s next nonce is \(expected). Submit the missing transactions first")
+            throw LedgerError(.nonceSkipped, "nonce \(transaction.nonce) skips ahead; \(sender)'s next nonce is \(expected). Submit the missing transactions first")
         }
         account.nonce = transaction.nonce + 1
         put(account)
@@ -68,10 +68,10 @@ extension Ledger {
     // MARK: Credits
 
     mutating func transfer(_ body: Transfer, from sender: Address) throws {
-        guard body.to != sender else { throw LedgerError("self_transfer", "cannot transfer to yourself") }
+        guard body.to != sender else { throw LedgerError(.selfTransfer, "cannot transfer to yourself") }
         var from = account(sender)
         guard from.balance >= body.amount else {
-            throw LedgerError("insufficient_balance", "balance is \(Units.formatCredits(from.balance)) credits but the transfer needs \(Units.formatCredits(body.amount)); ask the faucet or transfer less")
+            throw LedgerError(.insufficientBalance, "balance is \(Units.formatCredits(from.balance)) credits but the transfer needs \(Units.formatCredits(body.amount)); ask the faucet or transfer less")
         }
         from.balance -= body.amount
         put(from)
@@ -81,10 +81,10 @@ extension Ledger {
 
     mutating func mint(_ body: Mint, by sender: Address) throws {
         guard sender == state.authority else {
-            throw LedgerError("not_authority", "only the chain authority may mint credits")
+            throw LedgerError(.notAuthority, "only the chain authority may mint credits")
         }
         guard body.amount <= Int64.max / 4 - state.totals.minted else {
-            throw LedgerError("mint_overflow", "minting \(body.amount) µcr would overflow the supply")
+            throw LedgerError(.mintOverflow, "minting \(body.amount) µcr would overflow the supply")
         }
         credit(body.to, body.amount)
         changeTotals { $0.minted += body.amount }
@@ -96,7 +96,7 @@ extension Ledger {
     mutating func deploy(_ body: DeployProgram, by sender: Address) throws -> ProgramID {
         let id = body.programID
         guard state.programs[id] == nil else {
-            throw LedgerError("program_exists", "program \(id) is already deployed; use its ID, or change the deploy body to make a new program")
+            throw LedgerError(.programExists, "program \(id) is already deployed; use its ID, or change the deploy body to make a new program")
         }
         put(Program(id: id, owner: sender, deploy: body, deployedAtHeight: context.height, strikes: 0, blocked: false, blockedReason: nil,
                     tasksRequested: 0, tasksVerified: 0, tasksFailed: 0))
@@ -105,9 +105,9 @@ extension Ledger {
     }
 
     mutating func blockProgram(_ body: BlockProgram, by sender: Address) throws {
-        guard sender == state.authority else { throw LedgerError("not_authority", "only the chain authority may block programs") }
-        guard var program = state.programs[body.program] else { throw LedgerError("unknown_program", "no program \(body.program)") }
-        guard !program.blocked else { throw LedgerError("program_blocked", "program \(body.program) is already blocked") }
+        guard sender == state.authority else { throw LedgerError(.notAuthority, "only the chain authority may block programs") }
+        guard var program = state.programs[body.program] else { throw LedgerError(.unknownProgram, "no program \(body.program)") }
+        guard !program.blocked else { throw LedgerError(.programBlocked, "program \(body.program) is already blocked") }
         program.blocked = true
         program.blockedReason = body.reason
         put(program)
@@ -117,10 +117,10 @@ extension Ledger {
     /// A program that can take new requests, or the error that says why not.
     func usableProgram(_ id: ProgramID) throws -> Program {
         guard let program = state.programs[id] else {
-            throw LedgerError("unknown_program", "no program \(id); deploy it first or check the ID with `prova program list`")
+            throw LedgerError(.unknownProgram, "no program \(id); deploy it first or check the ID with `prova program list`")
         }
         guard !program.blocked else {
-            throw LedgerError("program_blocked", "program \(id) is blocked (\(program.blockedReason ?? "blocked")); it takes no new requests")
+            throw LedgerError(.programBlocked, "program \(id) is blocked (\(program.blockedReason ?? "blocked")); it takes no new requests")
         }
         return program
     }
@@ -138,7 +138,7 @@ extension Ledger {
         let free = min(max(parameters.freeTierAllowance - account.freeTierUsed, 0), amount)
         let fromBalance = amount - free
         guard account.balance >= fromBalance else {
-            throw LedgerError("insufficient_balance", "the fee is \(Units.formatCredits(amount)) credits but the balance is \(Units.formatCredits(account.balance))\(free > 0 ? " (plus \(Units.formatCredits(free)) of free tier)" : ""); top up or ask for fewer resources")
+            throw LedgerError(.insufficientBalance, "the fee is \(Units.formatCredits(amount)) credits but the balance is \(Units.formatCredits(account.balance))\(free > 0 ? " (plus \(Units.formatCredits(free)) of free tier)" : ""); top up or ask for fewer resources")
         }
         account.balance -= fromBalance
         account.freeTierUsed += free

@@ -4,13 +4,13 @@ import ProvaCore
 extension Ledger {
     /// The task and attempt a worker's transaction refers to, checked to be the sender's.
     func assignedAttempt(_ taskID: TaskID, _ number: Int, sender: Address) throws -> (TaskRecord, Attempt) {
-        guard let task = state.tasks[taskID] else { throw LedgerError("unknown_task", "no task \(taskID)") }
+        guard let task = state.tasks[taskID] else { throw LedgerError(.unknownTask, "no task \(taskID)") }
         guard number >= 1, number <= task.attempts.count else {
-            throw LedgerError("unknown_attempt", "task \(taskID) has no attempt \(number)")
+            throw LedgerError(.unknownAttempt, "task \(taskID) has no attempt \(number)")
         }
         let attempt = task.attempts[number - 1]
         guard attempt.worker == sender else {
-            throw LedgerError("not_assigned", "attempt \(number) of task \(taskID) is assigned to another worker, not \(sender)")
+            throw LedgerError(.notAssigned, "attempt \(number) of task \(taskID) is assigned to another worker, not \(sender)")
         }
         return (task, attempt)
     }
@@ -18,10 +18,10 @@ extension Ledger {
     mutating func accept(_ body: AcceptTask, by sender: Address) throws {
         var (task, attempt) = try assignedAttempt(body.task, body.attempt, sender: sender)
         guard attempt.state == .assigned else {
-            throw LedgerError("not_awaiting_acceptance", "attempt \(body.attempt) of task \(body.task) is \(attempt.state.rawValue), not awaiting acceptance")
+            throw LedgerError(.notAwaitingAcceptance, "attempt \(body.attempt) of task \(body.task) is \(attempt.state.rawValue), not awaiting acceptance")
         }
         guard context.now <= attempt.acceptDeadlineMilliseconds else {
-            throw LedgerError("acceptance_window_closed", "the acceptance window of attempt \(body.attempt) closed at \(attempt.acceptDeadlineMilliseconds)")
+            throw LedgerError(.acceptanceWindowClosed, "the acceptance window of attempt \(body.attempt) closed at \(attempt.acceptDeadlineMilliseconds)")
         }
         attempt.state = .running
         attempt.acceptedAtMilliseconds = context.now
@@ -36,7 +36,7 @@ extension Ledger {
     mutating func decline(_ body: DeclineTask, by sender: Address) throws {
         var (task, attempt) = try assignedAttempt(body.task, body.attempt, sender: sender)
         guard attempt.state == .assigned else {
-            throw LedgerError("not_awaiting_acceptance", "attempt \(body.attempt) of task \(body.task) is \(attempt.state.rawValue); only an assigned attempt can be declined")
+            throw LedgerError(.notAwaitingAcceptance, "attempt \(body.attempt) of task \(body.task) is \(attempt.state.rawValue); only an assigned attempt can be declined")
         }
         attempt.state = .declined
         attempt.failure = body.reason ?? "declined"
@@ -58,10 +58,10 @@ extension Ledger {
     mutating func submitResult(_ body: SubmitResult, by sender: Address) throws {
         var (task, attempt) = try assignedAttempt(body.task, body.attempt, sender: sender)
         guard attempt.state == .running else {
-            throw LedgerError("not_running", "attempt \(body.attempt) of task \(body.task) is \(attempt.state.rawValue); only a running (accepted) attempt takes a result")
+            throw LedgerError(.notRunning, "attempt \(body.attempt) of task \(body.task) is \(attempt.state.rawValue); only a running (accepted) attempt takes a result")
         }
         guard let deadline = attempt.runDeadlineMilliseconds, context.now <= deadline else {
-            throw LedgerError("deadline_passed", "the result deadline of attempt \(body.attempt) passed at \(attempt.runDeadlineMilliseconds ?? 0); the task has moved on")
+            throw LedgerError(.deadlinePassed, "the result deadline of attempt \(body.attempt) passed at \(attempt.runDeadlineMilliseconds ?? 0); the task has moved on")
         }
         release(sender, task.resources)
         attempt.result = body
@@ -99,13 +99,13 @@ extension Ledger {
     }
 
     mutating func vote(_ body: SubmitVote, by sender: Address) throws {
-        guard var task = state.tasks[body.task] else { throw LedgerError("unknown_task", "no task \(body.task)") }
+        guard var task = state.tasks[body.task] else { throw LedgerError(.unknownTask, "no task \(body.task)") }
         guard body.attempt >= 1, body.attempt <= task.attempts.count else {
-            throw LedgerError("unknown_attempt", "task \(body.task) has no attempt \(body.attempt)")
+            throw LedgerError(.unknownAttempt, "task \(body.task) has no attempt \(body.attempt)")
         }
         var attempt = task.attempts[body.attempt - 1]
         guard let index = attempt.verifiers.firstIndex(where: { $0.worker == sender }) else {
-            throw LedgerError("not_verifier", "\(sender) was not chosen to verify attempt \(body.attempt) of task \(body.task)")
+            throw LedgerError(.notVerifier, "\(sender) was not chosen to verify attempt \(body.attempt) of task \(body.task)")
         }
         var duty = attempt.verifiers[index]
         if duty.state == .released, duty.vote == nil {
@@ -115,14 +115,14 @@ extension Ledger {
             return
         }
         guard duty.state == .pending else {
-            throw LedgerError(duty.state == .voted ? "already_voted" : "vote_closed",
+            throw LedgerError(duty.state == .voted ? .alreadyVoted : .voteClosed,
                               duty.state == .voted ? "\(sender) already voted on attempt \(body.attempt)" : "\(sender)'s vote on attempt \(body.attempt) is no longer open (\(duty.state.rawValue))")
         }
         guard attempt.state == .delivered else {
-            throw LedgerError("vote_closed", "attempt \(body.attempt) of task \(body.task) is already \(attempt.state.rawValue)")
+            throw LedgerError(.voteClosed, "attempt \(body.attempt) of task \(body.task) is already \(attempt.state.rawValue)")
         }
         guard context.now <= duty.deadlineMilliseconds else {
-            throw LedgerError("deadline_passed", "the vote deadline passed at \(duty.deadlineMilliseconds)")
+            throw LedgerError(.deadlinePassed, "the vote deadline passed at \(duty.deadlineMilliseconds)")
         }
         duty.state = .voted
         duty.vote = body.verdict

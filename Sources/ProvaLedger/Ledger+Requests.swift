@@ -8,7 +8,7 @@ extension Ledger {
         try ensureSomeWorkerFits(body.resources, proverSet: body.proverSet)
         let quote = Pricing.quote(body.resources, seconds: body.timeLimitSeconds, redundancy: body.redundancy, prices: state.parameters.prices)
         if let maxFee = body.maxFee, quote.total > maxFee {
-            throw LedgerError("fee_above_maximum", "the fee is \(quote.total) µcr but maxFee is \(maxFee) µcr; raise maxFee or ask for less")
+            throw LedgerError(.feeAboveMaximum, "the fee is \(quote.total) µcr but maxFee is \(maxFee) µcr; raise maxFee or ask for less")
         }
         let id = IDs.task(fromTransaction: transaction)
         try escrowFee(quote.total, from: sender, task: id, workflow: nil)
@@ -56,7 +56,7 @@ extension Ledger {
     func checkProverSet(_ name: String?) throws {
         guard let name else { return }
         guard state.proverSets[name] != nil else {
-            throw LedgerError("unknown_prover_set", "no prover set '\(name)'; create it with CreateProverSet or leave proverSet out")
+            throw LedgerError(.unknownProverSet, "no prover set '\(name)'; create it with CreateProverSet or leave proverSet out")
         }
     }
 
@@ -74,7 +74,7 @@ extension Ledger {
         }
         guard fits else {
             let largest = state.capacityFrontier.map(\.summary).joined(separator: "; ")
-            throw LedgerError("no_worker_fits", "no active worker\(proverSet.map { " in prover set '\($0)'" } ?? "") has \(resources.summary); the largest have \(largest.isEmpty ? "nothing (no active workers)" : largest). Ask for less")
+            throw LedgerError(.noWorkerFits, "no active worker\(proverSet.map { " in prover set '\($0)'" } ?? "") has \(resources.summary); the largest have \(largest.isEmpty ? "nothing (no active workers)" : largest). Ask for less")
         }
     }
 
@@ -103,21 +103,21 @@ extension Ledger {
 
     mutating func cancel(_ body: CancelTask, by sender: Address) throws {
         if let workflowID = body.workflow {
-            guard let workflow = state.workflows[workflowID] else { throw LedgerError("unknown_workflow", "no workflow \(workflowID)") }
-            guard workflow.requester == sender else { throw LedgerError("not_requester", "only the requester of workflow \(workflowID) may cancel it") }
-            guard workflow.state == .running else { throw LedgerError("already_finished", "workflow \(workflowID) is already \(workflow.state.rawValue)") }
+            guard let workflow = state.workflows[workflowID] else { throw LedgerError(.unknownWorkflow, "no workflow \(workflowID)") }
+            guard workflow.requester == sender else { throw LedgerError(.notRequester, "only the requester of workflow \(workflowID) may cancel it") }
+            guard workflow.state == .running else { throw LedgerError(.alreadyFinished, "workflow \(workflowID) is already \(workflow.state.rawValue)") }
             endWorkflow(workflowID, state: .cancelled, reason: "cancelled by the requester")
             return
         }
         guard let taskID = body.task, var task = state.tasks[taskID] else {
-            throw LedgerError("unknown_task", "no task \(body.task ?? ""); check the ID with `prova task list`")
+            throw LedgerError(.unknownTask, "no task \(body.task ?? ""); check the ID with `prova task list`")
         }
-        guard task.requester == sender else { throw LedgerError("not_requester", "only the requester of task \(taskID) may cancel it") }
-        guard !task.state.isTerminal else { throw LedgerError("already_finished", "task \(taskID) is already \(task.state.rawValue); nothing to cancel") }
-        guard task.kind == .proof else { throw LedgerError("not_cancellable", "only proof tasks can be cancelled") }
+        guard task.requester == sender else { throw LedgerError(.notRequester, "only the requester of task \(taskID) may cancel it") }
+        guard !task.state.isTerminal else { throw LedgerError(.alreadyFinished, "task \(taskID) is already \(task.state.rawValue); nothing to cancel") }
+        guard task.kind == .proof else { throw LedgerError(.notCancellable, "only proof tasks can be cancelled") }
         let cancelled = cancelOpenSlots(&task, reason: "cancelled by the requester")
         guard cancelled > 0 else {
-            throw LedgerError("not_cancellable", "every slot of task \(taskID) has already delivered its proof; the fee is spent")
+            throw LedgerError(.notCancellable, "every slot of task \(taskID) has already delivered its proof; the fee is spent")
         }
         put(task)
     }

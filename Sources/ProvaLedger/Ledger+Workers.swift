@@ -6,15 +6,15 @@ extension Ledger {
         let parameters = state.parameters
         var account = account(sender)
         guard account.balance >= body.stake else {
-            throw LedgerError("insufficient_balance", "staking \(Units.formatCredits(body.stake)) credits needs that much balance; the balance is \(Units.formatCredits(account.balance))")
+            throw LedgerError(.insufficientBalance, "staking \(Units.formatCredits(body.stake)) credits needs that much balance; the balance is \(Units.formatCredits(account.balance))")
         }
         var worker: Worker
         if let existing = state.workers[sender], existing.status != .exited {
             guard existing.reserved == .zero, existing.capacityTest == nil else {
-                throw LedgerError("worker_busy", "worker \(sender) has work in flight; finish it (or AnnounceExit and wait) before re-registering")
+                throw LedgerError(.workerBusy, "worker \(sender) has work in flight; finish it (or AnnounceExit and wait) before re-registering")
             }
             guard existing.status != .exiting else {
-                throw LedgerError("worker_exiting", "worker \(sender) announced its exit; wait for the stake to return, then register again")
+                throw LedgerError(.workerExiting, "worker \(sender) announced its exit; wait for the stake to return, then register again")
             }
             worker = existing
             worker.stake += body.stake
@@ -27,7 +27,7 @@ extension Ledger {
                             assignments: state.workers[sender]?.assignments ?? 0)
         }
         guard worker.stake >= parameters.minWorkerStake else {
-            throw LedgerError("stake_too_low", "a worker must stake at least \(Units.formatCredits(parameters.minWorkerStake)) credits; it would have \(Units.formatCredits(worker.stake))")
+            throw LedgerError(.stakeTooLow, "a worker must stake at least \(Units.formatCredits(parameters.minWorkerStake)) credits; it would have \(Units.formatCredits(worker.stake))")
         }
         account.balance -= body.stake
         put(account)
@@ -46,9 +46,9 @@ extension Ledger {
 
     mutating func announceExit(by sender: Address) throws {
         guard var worker = state.workers[sender], worker.status != .exited else {
-            throw LedgerError("unknown_worker", "\(sender) is not a registered worker")
+            throw LedgerError(.unknownWorker, "\(sender) is not a registered worker")
         }
-        guard worker.status != .exiting else { throw LedgerError("worker_exiting", "worker \(sender) already announced its exit") }
+        guard worker.status != .exiting else { throw LedgerError(.workerExiting, "worker \(sender) already announced its exit") }
         worker.status = .exiting
         worker.exitAtMilliseconds = context.now + state.parameters.exitDelayMilliseconds
         put(worker)
@@ -57,22 +57,22 @@ extension Ledger {
 
     mutating func createProverSet(_ body: CreateProverSet, by sender: Address) throws {
         guard state.proverSets[body.name] == nil else {
-            throw LedgerError("prover_set_exists", "prover set '\(body.name)' already exists; pick another name")
+            throw LedgerError(.proverSetExists, "prover set '\(body.name)' already exists; pick another name")
         }
         put(ProverSet(name: body.name, owner: sender, members: Array(Set(body.members)).sorted(), labels: body.labels, joined: []))
         emit(.proverSetCreated, account: sender, detail: body.name)
     }
 
     mutating func joinProverSet(_ body: JoinProverSet, by sender: Address) throws {
-        guard var set = state.proverSets[body.name] else { throw LedgerError("unknown_prover_set", "no prover set '\(body.name)'") }
+        guard var set = state.proverSets[body.name] else { throw LedgerError(.unknownProverSet, "no prover set '\(body.name)'") }
         guard var worker = state.workers[sender], worker.status != .exited else {
-            throw LedgerError("unknown_worker", "only registered workers join prover sets; register first")
+            throw LedgerError(.unknownWorker, "only registered workers join prover sets; register first")
         }
-        guard !set.joined.contains(sender) else { throw LedgerError("already_joined", "worker \(sender) already joined '\(body.name)'") }
+        guard !set.joined.contains(sender) else { throw LedgerError(.alreadyJoined, "worker \(sender) already joined '\(body.name)'") }
         set.joined.append(sender)
         set.joined.sort()
         guard set.admits(worker) else {
-            throw LedgerError("not_admitted", "worker \(sender) is not listed in '\(body.name)' and its labels do not match \(set.labels)")
+            throw LedgerError(.notAdmitted, "worker \(sender) is not listed in '\(body.name)' and its labels do not match \(set.labels)")
         }
         put(set)
         worker.proverSets.append(body.name)

@@ -87,7 +87,7 @@ extension Ledger {
             if let parentName = input.step {
                 guard let parent = parents.first(where: { $0.step == parentName }), let verified = parent.verifiedAttempt,
                       let output = parent.attempts[verified - 1].result?.outputs.first(where: { $0.path == input.path }) else {
-                    throw LedgerError("missing_output", "step '\(parentName)' produced no output '\(input.path)'")
+                    throw LedgerError(.missingOutput, "step '\(parentName)' produced no output '\(input.path)'")
                 }
                 inputs.append(InputRef(path: "\(parentName)/\(input.path)", digest: output.digest, size: output.size))
             } else if let digest = input.digest, let size = input.size {

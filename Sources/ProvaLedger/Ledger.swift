@@ -1,5 +1,5 @@
 import Crypto
-import ProvaCore
+public import ProvaCore
 
 /// Prova's deterministic state machine (DESIGN §3–§7): `apply(block) → (state, events)`.
 /// No clock, no I/O, no system randomness: time comes from block headers, randomness from block hashes.
@@ -82,7 +82,7 @@ public struct Ledger: Sendable {
         guard let last = earlier.last else { return try dryRun(verified, expectedNonce: nil) }
         do {
             try dryRun(verified, expectedNonce: last.nonce + 1)
-        } catch let error as LedgerError where !error.code.hasPrefix("nonce") && earlier.count <= Self.maxSpeculativeChecks {
+        } catch let error as LedgerError where !error.code.isNonceMismatch && earlier.count <= Self.maxSpeculativeChecks {
             try dryRun(verified, expectedNonce: nil, after: earlier)
         }
     }
@@ -122,30 +122,30 @@ public struct Ledger: Sendable {
     public mutating func apply(_ block: Block) throws -> BlockOutcome {
         let header = block.header
         guard header.height == state.height + 1 else {
-            throw LedgerError("bad_height", "block height \(header.height) does not follow \(state.height)")
+            throw LedgerError(.badHeight, "block height \(header.height) does not follow \(state.height)")
         }
         guard header.previousHash == state.lastBlockHash else {
-            throw LedgerError("bad_previous_hash", "block \(header.height) builds on \(header.previousHash.prefix(12)), not on the last block \(state.lastBlockHash.prefix(12))")
+            throw LedgerError(.badPreviousHash, "block \(header.height) builds on \(header.previousHash.prefix(12)), not on the last block \(state.lastBlockHash.prefix(12))")
         }
         guard header.timestampMilliseconds > state.lastTimestampMilliseconds else {
-            throw LedgerError("bad_timestamp", "block timestamp \(header.timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+            throw LedgerError(.badTimestamp, "block timestamp \(header.timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
         }
         guard block.transactions.count <= state.parameters.maxBlockTransactions else {
-            throw LedgerError("block_too_large", "block has \(block.transactions.count) transactions; the limit is \(state.parameters.maxBlockTransactions)")
+            throw LedgerError(.blockTooLarge, "block has \(block.transactions.count) transactions; the limit is \(state.parameters.maxBlockTransactions)")
         }
         let verified = try block.transactions.enumerated().map { index, transaction in
             do { return try verify(transaction) } catch let error as LedgerError {
-                throw LedgerError("bad_transaction", "transaction \(index) of block \(header.height) is invalid: \(error.message)", cause: error.code)
+                throw LedgerError(.badTransaction, "transaction \(index) of block \(header.height) is invalid: \(error.message)", cause: error.code.rawValue)
             }
         }
         guard Block.transactionsHash(verified.map(\.hash)) == header.transactionsHash else {
-            throw LedgerError("bad_transactions_hash", "block \(header.height)'s transactionsHash does not match its transactions")
+            throw LedgerError(.badTransactionsHash, "block \(header.height)'s transactionsHash does not match its transactions")
         }
         let checkpoint = beginJournal()
         do {
             let outcome = try applyBody(verified, header: header, dropRejected: false)
             guard outcome.block.header.stateDigest == header.stateDigest else {
-                throw LedgerError("state_digest_mismatch", "after block \(header.height) this validator's state digest is \(outcome.block.header.stateDigest.prefix(16)) but the block says \(header.stateDigest.prefix(16)): the validators diverged")
+                throw LedgerError(.stateDigestMismatch, "after block \(header.height) this validator's state digest is \(outcome.block.header.stateDigest.prefix(16)) but the block says \(header.stateDigest.prefix(16)): the validators diverged")
             }
             endJournal()
             return outcome
@@ -161,13 +161,13 @@ public struct Ledger: Sendable {
     /// checks is left out (with its error) and changes nothing; the others are applied in order.
     public mutating func propose(_ transactions: [SignedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
         guard timestampMilliseconds > state.lastTimestampMilliseconds else {
-            throw LedgerError("bad_timestamp", "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+            throw LedgerError(.badTimestamp, "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
         }
         var accepted: [VerifiedTransaction] = []
         var rejected: [RejectedTransaction] = []
         for transaction in transactions {
             if accepted.count >= state.parameters.maxBlockTransactions {
-                rejected.append(RejectedTransaction(transaction: transaction, hash: nil, error: LedgerError("block_full", "the block is full; submit again")))
+                rejected.append(RejectedTransaction(transaction: transaction, hash: nil, error: LedgerError(.blockFull, "the block is full; submit again")))
                 continue
             }
             do { accepted.append(try verify(transaction)) } catch let error as LedgerError {
@@ -183,14 +183,14 @@ public struct Ledger: Sendable {
     /// or built by the simulator). Every stateful rule is still applied; failing transactions are left out.
     public mutating func propose(verified transactions: [VerifiedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
         guard timestampMilliseconds > state.lastTimestampMilliseconds else {
-            throw LedgerError("bad_timestamp", "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+            throw LedgerError(.badTimestamp, "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
         }
         var accepted = transactions
         var rejected: [RejectedTransaction] = []
         let limit = state.parameters.maxBlockTransactions
         if accepted.count > limit {
             for extra in accepted[limit...] {
-                rejected.append(RejectedTransaction(transaction: extra.transaction, hash: extra.hash, error: LedgerError("block_full", "the block is full; submit again")))
+                rejected.append(RejectedTransaction(transaction: extra.transaction, hash: extra.hash, error: LedgerError(.blockFull, "the block is full; submit again")))
             }
             accepted.removeSubrange(limit...)
         }
@@ -227,7 +227,7 @@ public struct Ledger: Sendable {
                     events.removeSubrange(firstEvent...)
                     rejected.append(RejectedTransaction(transaction: transaction.transaction, hash: transaction.hash, error: error))
                 } else {
-                    throw LedgerError("bad_transaction", "transaction \(transaction.hash.prefix(12)) of block \(header.height) fails: \(error.message)", cause: error.code)
+                    throw LedgerError(.badTransaction, "transaction \(transaction.hash.prefix(12)) of block \(header.height) fails: \(error.message)", cause: error.code.rawValue)
                 }
             }
         }

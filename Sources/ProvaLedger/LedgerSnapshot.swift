@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// Everything needed to resume a ledger without replaying blocks: the records and the chain position.
 /// A store writes the changed records with each block and reads them all back on start.
@@ -45,7 +45,7 @@ extension Ledger {
         rebuildWorkIndex()
         let supply = state.supply()
         guard supply.isConserved else {
-            throw LedgerError("corrupt_state", "the stored state does not conserve credits (minted \(supply.minted), held \(supply.balances + supply.escrow + supply.stakes + supply.treasury + supply.burned)); restore from a backup or resync the chain")
+            throw LedgerError(.corruptState, "the stored state does not conserve credits (minted \(supply.minted), held \(supply.balances + supply.escrow + supply.stakes + supply.treasury + supply.burned)); restore from a backup or resync the chain")
         }
     }
 

@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// Everything the chain knows after some block. A value: copying it is cheap until one copy changes,
 /// and two states compare equal exactly when they hold the same records.

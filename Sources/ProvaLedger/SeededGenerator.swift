@@ -1,5 +1,5 @@
 import Crypto
-import ProvaCore
+public import ProvaCore
 
 /// Deterministic randomness for selection: xoshiro256** seeded from a SHA-256 digest.
 /// The standard library's `random(in:using:)` is not specified to stay the same across Swift

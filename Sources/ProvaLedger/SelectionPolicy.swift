@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// Another way to choose provers, for comparison in the simulator only (stake-weighted lottery, reverse auction,
 /// racing). The protocol is uniform random selection; a validator never sets a policy.

@@ -1,7 +1,8 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import ProvaCore
 import ProvaLedger
+import ProvaStore
 
 /// The HTTP API of DESIGN §9 and docs/API.md, under `/v1`, plus `/metrics`, `/healthz` and `/openapi.yaml`.
 public enum APIRouter {
@@ -155,7 +156,7 @@ public enum APIRouter {
 func resource(_ name: String, _ fileExtension: String, contentType: String) throws -> Response {
     guard let url = Bundle.module.url(forResource: name, withExtension: fileExtension, subdirectory: "Resources"),
           let text = try? String(contentsOf: url, encoding: .utf8) else {
-        throw NodeError(.internalServerError, "\(name)_missing", "\(name).\(fileExtension) is missing from this build")
+        throw NodeError(.internalServerError, .resourceMissing, "\(name).\(fileExtension) is missing from this build")
     }
     return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
 }

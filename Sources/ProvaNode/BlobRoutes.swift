@@ -10,7 +10,7 @@ extension APIRouter {
         router.put("/v1/blobs/:digest") { request, context -> Response in
             let digest = try HTTP.digest(context, "digest", what: "the blob digest")
             if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > blobs.maxBlobBytes {
-                throw NodeError(.contentTooLarge, "too_large", "the blob is \(length) bytes; the limit is \(Units.formatBytes(blobs.maxBlobBytes))")
+                throw NodeError(.contentTooLarge, .tooLarge, "the blob is \(length) bytes; the limit is \(Units.formatBytes(blobs.maxBlobBytes))")
             }
             let upload = try blobs.beginUpload(digest: digest)
             do {

@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// One ledger event as the stream delivers it, with its position in the chain (`height:position` is its SSE id).
 public struct PositionedEvent: Sendable, Hashable {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import ProvaCore
 import ServiceLifecycle
+import ProvaStore
 
 /// `GET /v1/events`: server-sent events, filtered, resumable with `Last-Event-ID` (or `from=HEIGHT`) without gaps.
 extension APIRouter {

@@ -4,6 +4,7 @@ import Hummingbird
 import ProvaCore
 import ProvaLedger
 import ProvaStore
+import Prometheus
 
 /// JSON in and out, with the checks every route shares: content type, size bound, well-formed IDs.
 enum HTTP {
@@ -19,22 +20,22 @@ enum HTTP {
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.lowercased().hasPrefix("application/json") else {
-            throw NodeError(.unsupportedMediaType, "unsupported_media_type", "send the body as JSON with `Content-Type: application/json` (got '\(contentType)')")
+            throw NodeError(.unsupportedMediaType, .unsupportedMediaType, "send the body as JSON with `Content-Type: application/json` (got '\(contentType)')")
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw NodeError(.contentTooLarge, "too_large", "the body is \(length) bytes; the limit is \(limit)")
+            throw NodeError(.contentTooLarge, .tooLarge, "the body is \(length) bytes; the limit is \(limit)")
         }
         var request = request
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: limit) } catch {
-            throw NodeError(.contentTooLarge, "too_large", "the body is larger than the limit of \(limit) bytes")
+            throw NodeError(.contentTooLarge, .tooLarge, "the body is larger than the limit of \(limit) bytes")
         }
         do {
             return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
-            throw NodeError(.badRequest, "bad_json", "the body is not a valid \(T.self): \(describe(error))")
+            throw NodeError(.badRequest, .badJson, "the body is not a valid \(T.self): \(describe(error))")
         } catch {
-            throw NodeError(.badRequest, "bad_json", "the body is not valid JSON")
+            throw NodeError(.badRequest, .badJson, "the body is not valid JSON")
         }
     }
 
@@ -65,14 +66,14 @@ enum HTTP {
 
     static func digest(_ context: some RequestContext, _ name: String, what: String) throws -> String {
         guard let value = context.parameters.get(name), SHA256Hex.isDigest(value) else {
-            throw NodeError.badRequest("\(what) must be a SHA-256 digest (64 lowercase hex characters)", code: "bad_id")
+            throw NodeError.badRequest("\(what) must be a SHA-256 digest (64 lowercase hex characters)", code: .badId)
         }
         return value
     }
 
     static func address(_ text: String?, what: String = "address") throws -> Address {
         guard let text, Addresses.isValid(text) else {
-            throw NodeError.badRequest("\(what) must be an address (40 lowercase hex characters)", code: "bad_id")
+            throw NodeError.badRequest("\(what) must be an address (40 lowercase hex characters)", code: .badId)
         }
         return text
     }
@@ -84,7 +85,7 @@ enum HTTP {
 
     static func optionalDigest(_ request: Request, _ name: String) throws -> String? {
         guard let text = query(request, name) else { return nil }
-        guard SHA256Hex.isDigest(text) else { throw NodeError.badRequest("\(name) must be a SHA-256 digest", code: "bad_id") }
+        guard SHA256Hex.isDigest(text) else { throw NodeError.badRequest("\(name) must be a SHA-256 digest", code: .badId) }
         return text
     }
 }
@@ -108,13 +109,13 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw NodeError(.badRequest, error.code, error.message)
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: throw NodeError(.notFound, "not_found", "no route \(request.method) \(request.uri.path); see /openapi.yaml")
-            case .methodNotAllowed: throw NodeError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path)")
-            case .contentTooLarge: throw NodeError(.contentTooLarge, "too_large", "the body is too large")
-            default: throw NodeError(error.status, "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+            case .notFound: throw NodeError(.notFound, .notFound, "no route \(request.method) \(request.uri.path); see /openapi.yaml")
+            case .methodNotAllowed: throw NodeError(.methodNotAllowed, .methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path)")
+            case .contentTooLarge: throw NodeError(.contentTooLarge, .tooLarge, "the body is too large")
+            default: throw NodeError(error.status, ErrorCode("http_\(error.status.code)"), error.body ?? error.status.reasonPhrase)
             }
         } catch {
-            throw NodeError(.internalServerError, "internal", "the node failed to answer; see its log", cause: "\(error)")
+            throw NodeError(.internalServerError, .internal, "the node failed to answer; see its log", cause: "\(error)")
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// How a validator node runs: where its data lives, where it listens, and its bounds.
 public struct NodeConfiguration: Sendable {

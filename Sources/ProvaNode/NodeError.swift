@@ -1,21 +1,21 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import Foundation
-import ProvaCore
-import ProvaLedger
-import ProvaStore
+public import ProvaCore
+public import ProvaLedger
+public import ProvaStore
 
 /// The one error type of ProvaNode. It is also the HTTP error: every failure of the API is answered as
 /// `{"code", "message"}` with `status`. `cause` is logged, not sent.
-public struct NodeError: Error, Sendable, CustomStringConvertible, HTTPResponseError {
+public struct NodeError: CodedError, HTTPResponseError {
     public let status: HTTPResponse.Status
-    public let code: String
+    public let code: ErrorCode
     public let message: String
     public let cause: String?
     /// Extra headers (e.g. `Retry-After` for a full mempool).
     public let headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, cause: String? = nil, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String, cause: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
@@ -30,17 +30,15 @@ public struct NodeError: Error, Sendable, CustomStringConvertible, HTTPResponseE
 
     public init(_ error: StoreError) {
         switch error.code {
-        case "digest_mismatch", "bad_digest": self.init(.badRequest, error.code, error.message)
-        case "too_large": self.init(.contentTooLarge, error.code, error.message)
+        case .digestMismatch, .badDigest: self.init(.badRequest, error.code, error.message)
+        case .tooLarge: self.init(.contentTooLarge, error.code, error.message)
         default: self.init(.internalServerError, error.code, error.message, cause: error.cause)
         }
     }
 
-    public var description: String { "\(code): \(message)\(cause.map { " (cause: \($0))" } ?? "")" }
+        public static func notFound(_ what: String) -> NodeError { NodeError(.notFound, .notFound, "\(what) was not found") }
 
-    public static func notFound(_ what: String) -> NodeError { NodeError(.notFound, "not_found", "\(what) was not found") }
-
-    public static func badRequest(_ message: String, code: String = "bad_request") -> NodeError { NodeError(.badRequest, code, message) }
+    public static func badRequest(_ message: String, code: ErrorCode = .badRequest) -> NodeError { NodeError(.badRequest, code, message) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers

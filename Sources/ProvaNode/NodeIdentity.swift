@@ -1,5 +1,6 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
+import HTTPTypes
 
 /// Files `prova node init` writes: the genesis and the node's key (mode 0600).
 public enum NodeFiles {
@@ -16,18 +17,18 @@ public enum NodeFiles {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(file)
         guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw NodeError(.internalServerError, "key_write_failed", "cannot write \(url.path); check the directory exists and is writable")
+            throw NodeError(.internalServerError, .keyWriteFailed, "cannot write \(url.path); check the directory exists and is writable")
         }
     }
 
     public static func readKey(from url: URL) throws -> AccountKey {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw NodeError(.internalServerError, "key_missing", "no key at \(url.path); run `prova node init` first")
+            throw NodeError(.internalServerError, .keyMissing, "no key at \(url.path); run `prova node init` first")
         }
         do {
             return try AccountKey(seedHex: try JSONDecoder().decode(KeyFile.self, from: data).seed)
         } catch {
-            throw NodeError(.internalServerError, "key_unreadable", "\(url.path) is not a Prova key file", cause: "\(error)")
+            throw NodeError(.internalServerError, .keyUnreadable, "\(url.path) is not a Prova key file", cause: "\(error)")
         }
     }
 
@@ -39,10 +40,10 @@ public enum NodeFiles {
 
     public static func readGenesis(from url: URL) throws -> Genesis {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw NodeError(.internalServerError, "genesis_missing", "no genesis at \(url.path); run `prova node init --chain-id ID --data-dir DIR` first")
+            throw NodeError(.internalServerError, .genesisMissing, "no genesis at \(url.path); run `prova node init --chain-id ID --data-dir DIR` first")
         }
         do { return try JSONDecoder().decode(Genesis.self, from: data) } catch {
-            throw NodeError(.internalServerError, "genesis_unreadable", "\(url.path) is not a valid genesis file", cause: "\(error)")
+            throw NodeError(.internalServerError, .genesisUnreadable, "\(url.path) is not a valid genesis file", cause: "\(error)")
         }
     }
 
@@ -54,7 +55,7 @@ public enum NodeFiles {
         let manager = FileManager.default
         let configuration = NodeConfiguration(dataDirectory: dataDirectory)
         if manager.fileExists(atPath: configuration.genesisFile.path) {
-            throw NodeError(.conflict, "already_initialized", "\(dataDirectory.path) already holds a node; run it with `prova node run --data-dir \(dataDirectory.path)` or pick a new directory")
+            throw NodeError(.conflict, .alreadyInitialized, "\(dataDirectory.path) already holds a node; run it with `prova node run --data-dir \(dataDirectory.path)` or pick a new directory")
         }
         try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let key = AccountKey()

@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 import ProvaCore
 
 /// The node's Prometheus metrics, in a registry of its own (no global bootstrap, so several nodes can share a process).

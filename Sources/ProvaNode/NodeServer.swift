@@ -1,7 +1,8 @@
-import Hummingbird
-import Logging
+public import Hummingbird
+public import Logging
 import NIOCore
-import ServiceLifecycle
+public import ServiceLifecycle
+import UnixSignals
 
 /// Block production as a service: on SIGINT/SIGTERM it finishes the block in progress, then returns.
 public struct BlockProductionService: Service {

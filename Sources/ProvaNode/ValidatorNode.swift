@@ -1,8 +1,9 @@
 import Foundation
-import Logging
-import ProvaCore
-import ProvaLedger
-import ProvaStore
+public import Logging
+public import ProvaCore
+public import ProvaLedger
+public import ProvaStore
+import HTTPTypes
 
 /// A solo validator: it checks transactions on entry, orders them into blocks (as soon as there are some, no
 /// earlier than `minBlockInterval`, at least every `maxBlockInterval`), applies them to the ledger, commits each
@@ -44,7 +45,7 @@ public actor ValidatorNode {
             store = try ChainStore(directory: configuration.chainDirectory)
             blobs = try BlobStore(directory: configuration.blobDirectory, maxBlobBytes: configuration.maxBlobBytes)
             if let stored = try store.genesis(), stored.hash != genesis.hash {
-                throw StoreError("genesis_mismatch", "genesis.json differs from the genesis this chain started with; restore the original file")
+                throw StoreError(.genesisMismatch, "genesis.json differs from the genesis this chain started with; restore the original file")
             }
             let fresh = try Ledger(genesis: genesis)
             try store.saveGenesis(genesis, ledger: fresh)
@@ -98,7 +99,7 @@ public actor ValidatorNode {
         }
         guard !mempool.isFull else {
             metrics.mempoolRejected()
-            throw NodeError(.serviceUnavailable, "mempool_full", "the mempool holds \(mempool.count) transactions; retry in a second",
+            throw NodeError(.serviceUnavailable, .mempoolFull, "the mempool holds \(mempool.count) transactions; retry in a second",
                             headers: [.retryAfter: "1"])
         }
         do {
@@ -206,7 +207,7 @@ public actor ValidatorNode {
             // The in-memory ledger may be ahead of the disk: reload the last committed state before anything else.
             logger.critical("block commit failed; reloading the last committed state", metadata: ["error": "\(error)"])
             if let reloaded = try? store.loadLedger() { ledger = reloaded }
-            throw NodeError(.internalServerError, "commit_failed", "the block could not be committed; check disk space", cause: "\(error)")
+            throw NodeError(.internalServerError, .commitFailed, "the block could not be committed; check disk space", cause: "\(error)")
         }
         let interval = started - lastBlockAt
         lastBlockAt = started
@@ -220,7 +221,7 @@ public actor ValidatorNode {
         }
         let orphaned = mempool.remove(included: Set(outcome.transactions.map(\.hash)), rejected: rejected)
         for transaction in orphaned {
-            remember(transaction.hash, APIError(code: "nonce_skipped", message: "an earlier transaction of \(transaction.senderAddress) was rejected, so this one's nonce no longer follows; sign it again with the next nonce"))
+            remember(transaction.hash, APIError(code: .nonceSkipped, message: "an earlier transaction of \(transaction.senderAddress) was rejected, so this one's nonce no longer follows; sign it again with the next nonce"))
         }
         for result in outcome.transactions {
             let events = Array(outcome.events[result.firstEvent..<(result.firstEvent + result.eventCount)])
@@ -259,7 +260,7 @@ public actor ValidatorNode {
     /// Mints credits with the authority key this node holds (devnets).
     public func faucet(_ request: FaucetRequest) throws -> TransactionStatus {
         guard hasFaucet else {
-            throw NodeError(.notFound, "no_faucet", "this node does not hold the chain authority's key, so it has no faucet; ask the chain's operator for credits")
+            throw NodeError(.notFound, .noFaucet, "this node does not hold the chain authority's key, so it has no faucet; ask the chain's operator for credits")
         }
         let body = TransactionBody.mint(Mint(to: request.address, amount: request.amount, memo: "faucet"))
         let unsigned = UnsignedTransaction(chainID: genesis.chainID, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProvaCore
 
 /// Random access to the members of an image archive (the outer `docker save` / OCI layout tar)
 /// without extracting it.
@@ -80,6 +81,6 @@ struct ArchiveMembers: Sendable {
             try output.write(contentsOf: chunk)
             remaining -= Int64(chunk.count)
         }
-        return Digest.hex(hasher.finalize())
+        return Hex.encode(hasher.finalize())
     }
 }

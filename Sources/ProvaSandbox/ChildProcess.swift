@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 /// Exit status plus captured output of a finished child process.
 struct ProcessOutcome: Sendable {
@@ -42,7 +43,7 @@ final class ChildProcess: @unchecked Sendable {
         } catch {
             for fd in [outPipe.read, outPipe.write, errPipe.read, errPipe.write] { close(fd) }
             throw SandboxError(
-                code: "process_launch_failed",
+                code: .processLaunchFailed,
                 message: "could not start \(executable); check that it is installed and executable",
                 underlying: error)
         }
@@ -60,7 +61,7 @@ final class ChildProcess: @unchecked Sendable {
         let errRead = errPipe.read
         self.stdout = Task {
             if stdoutFile != nil {
-                return CapturedStream(data: Data(), truncated: false, sha256: Digest.sha256Hex(Data()), totalBytes: 0)
+                return CapturedStream(data: Data(), truncated: false, sha256: SHA256Hex.of(Data()), totalBytes: 0)
             }
             return await StreamDrainer.drain(fd: outRead, limit: logLimit)
         }
@@ -109,7 +110,7 @@ enum Executable {
     static func require(_ name: String, package: String) throws -> String {
         guard let path = locate(name) else {
             throw SandboxError(
-                code: "\(name)_not_found",
+                code: .toolNotFound,
                 message: "\(name) is not installed or not in PATH; install it with `apt-get install -y \(package)`")
         }
         return path

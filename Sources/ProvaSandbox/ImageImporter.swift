@@ -22,7 +22,7 @@ enum ImageImporter {
             }
             let layerTar = try await decompress(blob, to: staging.appendingPathComponent("layer-\(index).tar"))
             if let diffID = layer.diffID {
-                let actual = layerTar == blob ? blobDigest : try Digest.sha256Hex(ofFile: layerTar)
+                let actual = layerTar == blob ? blobDigest : try FileDigest.sha256Hex(ofFile: layerTar)
                 guard actual == diffID else {
                     throw SandboxError.digestMismatch(what: "uncompressed layer \(layer.member)", expected: diffID, actual: actual)
                 }

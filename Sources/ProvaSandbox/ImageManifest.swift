@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 /// The layers of the one image inside an archive, in application order, with the digests that
 /// each must match.
@@ -49,12 +50,12 @@ struct ImageManifest: Sendable, Equatable {
         var document = try decode(Index.self, members.read("index.json"), what: "index.json")
         for _ in 0..<8 {
             if let config = document.config, let layers = document.layers {
-                let diffIDs = try diffIDs(members, configMember: try blobMember(config.digest), expectedDigest: Digest.normalize(config.digest))
+                let diffIDs = try diffIDs(members, configMember: try blobMember(config.digest), expectedDigest: SHA256Hex.normalize(config.digest))
                 guard diffIDs.count == layers.count else {
                     throw SandboxError.invalidArchive("the manifest lists \(layers.count) layers but the config \(diffIDs.count) diff_ids")
                 }
                 return ImageManifest(layers: try zip(layers, diffIDs).map { layer, diffID in
-                    Layer(member: try blobMember(layer.digest), blobDigest: Digest.normalize(layer.digest), diffID: diffID)
+                    Layer(member: try blobMember(layer.digest), blobDigest: SHA256Hex.normalize(layer.digest), diffID: diffID)
                 })
             }
             let candidates = (document.manifests ?? []).filter { descriptor in
@@ -72,7 +73,7 @@ struct ImageManifest: Sendable, Equatable {
     }
 
     private static func blobMember(_ digest: String) throws -> String {
-        guard let hex = Digest.normalize(digest) else {
+        guard let hex = SHA256Hex.normalize(digest) else {
             throw SandboxError.invalidArchive("\"\(digest)\" is not a sha256 digest")
         }
         return "blobs/sha256/" + hex
@@ -80,8 +81,8 @@ struct ImageManifest: Sendable, Equatable {
 
     private static func verifiedBlob(_ members: ArchiveMembers, digest: String) throws -> Data {
         let data = try members.read(try blobMember(digest))
-        let actual = Digest.sha256Hex(data)
-        if let expected = Digest.normalize(digest), actual != expected {
+        let actual = SHA256Hex.of(data)
+        if let expected = SHA256Hex.normalize(digest), actual != expected {
             throw SandboxError.digestMismatch(what: "blob \(digest)", expected: expected, actual: actual)
         }
         return data
@@ -109,7 +110,7 @@ struct ImageManifest: Sendable, Equatable {
     /// "blobs/sha256/<hex>" and "<hex>.json" name their own digest.
     private static func digestInName(_ member: String) -> String? {
         let last = member.split(separator: "/").last.map(String.init) ?? member
-        return Digest.normalize(last.hasSuffix(".json") ? String(last.dropLast(5)) : last)
+        return SHA256Hex.normalize(last.hasSuffix(".json") ? String(last.dropLast(5)) : last)
     }
 
     // MARK: config
@@ -122,13 +123,13 @@ struct ImageManifest: Sendable, Equatable {
     private static func diffIDs(_ members: ArchiveMembers, configMember: String, expectedDigest: String?) throws -> [String] {
         let data = try members.read(configMember)
         if let expectedDigest {
-            let actual = Digest.sha256Hex(data)
+            let actual = SHA256Hex.of(data)
             guard actual == expectedDigest else {
                 throw SandboxError.digestMismatch(what: "image config \(configMember)", expected: expectedDigest, actual: actual)
             }
         }
         return try decode(Config.self, data, what: "image config").rootfs.diff_ids.map { id in
-            guard let hex = Digest.normalize(id) else { throw SandboxError.invalidArchive("diff_id \"\(id)\" is not a sha256 digest") }
+            guard let hex = SHA256Hex.normalize(id) else { throw SandboxError.invalidArchive("diff_id \"\(id)\" is not a sha256 digest") }
             return hex
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import ProvaCore
 
 /// A cache of imported images: one read-only root filesystem per archive digest, evicted
 /// least-recently-used first when the cache outgrows its disk budget.
@@ -30,9 +31,9 @@ public actor ImageStore {
     /// - Parameter expectedDigest: SHA-256 of the archive file (`sha256:<hex>` or `<hex>`); a
     ///   mismatch throws `digest_mismatch` and imports nothing.
     public func rootfs(forArchive archive: URL, expectedDigest: String) async throws -> URL {
-        guard let digest = Digest.normalize(expectedDigest) else {
+        guard let digest = SHA256Hex.normalize(expectedDigest) else {
             throw SandboxError(
-                code: "invalid_digest",
+                code: .invalidDigest,
                 message: "\"\(expectedDigest)\" is not a SHA-256 digest; pass 64 hex digits, optionally prefixed by sha256:")
         }
         var known = try loadRecords()
@@ -77,7 +78,7 @@ public actor ImageStore {
     // MARK: import
 
     private static func importImage(archive: URL, digest: String, staging: URL, destination: URL) async throws -> Record {
-        let actual = try Digest.sha256Hex(ofFile: archive)
+        let actual = try FileDigest.sha256Hex(ofFile: archive)
         guard actual == digest else {
             throw SandboxError.digestMismatch(what: "image archive \(archive.lastPathComponent)", expected: digest, actual: actual)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 /// Applies one uncompressed layer tar onto a root filesystem being built.
 ///
@@ -34,7 +35,7 @@ struct LayerApplier: Sendable {
             logLimit: 64 * 1024)
         guard outcome.status == 0 else {
             throw SandboxError(
-                code: "image_import_failed",
+                code: .imageImportFailed,
                 message: "tar could not extract a layer (exit \(outcome.status)): \(outcome.stderr.text.trimmed)")
         }
     }

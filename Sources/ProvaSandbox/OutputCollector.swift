@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProvaCore
 
 /// Copies the regular files a program left in /output to the caller's directory, hashing them.
 ///
@@ -64,6 +65,6 @@ enum OutputCollector {
             }
             total += Int64(count)
         }
-        return (total, Digest.hex(hasher.finalize()))
+        return (total, Hex.encode(hasher.finalize()))
     }
 }

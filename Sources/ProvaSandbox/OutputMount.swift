@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 /// A host tmpfs of fixed size that is bound at /output.
 ///
@@ -17,7 +18,7 @@ struct OutputMount: Sendable {
         guard Glibc.mount("tmpfs", path, "tmpfs", flags, options) == 0 else {
             let code = errno
             throw SandboxError(
-                code: "mount_failed",
+                code: .mountFailed,
                 message: "could not mount the /output tmpfs at \(path); the worker must run as root",
                 underlying: POSIXErrorCode(rawValue: code).map { POSIXError($0) })
         }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One file the program left in /output.
 public struct OutputFile: Sendable, Codable, Equatable {

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import ProvaCore
 
 /// Everything one sandboxed run needs. See DESIGN.md §8 for the contract programs see.
 public struct RunSpec: Sendable {
@@ -51,7 +52,7 @@ public struct RunSpec: Sendable {
             let key = String(entry[..<equals])
             guard seen.insert(key).inserted else {
                 throw SandboxError(
-                    code: "duplicate_environment",
+                    code: .duplicateEnvironment,
                     message: "environment variable \(key) is set more than once; keep a single KEY=VALUE entry per key")
             }
         }
@@ -73,7 +74,7 @@ public struct RunSpec: Sendable {
         }
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: outputDirectory.path), !contents.isEmpty {
             throw SandboxError(
-                code: "output_directory_not_empty",
+                code: .outputDirectoryNotEmpty,
                 message: "outputDirectory \(outputDirectory.path) is not empty; give each run a fresh directory")
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import ProvaCore
 
 /// Runs programs in runc containers with the limits and isolation of DESIGN.md §8.
 ///
@@ -82,7 +83,7 @@ public struct RuncRuntime: Runtime {
             try? FileManager.default.removeItem(at: bundle)
             if error is CancellationError {
                 throw SandboxError(
-                    code: "cancelled", message: "the run was cancelled; the container was killed and removed",
+                    code: .cancelled, message: "the run was cancelled; the container was killed and removed",
                     underlying: error)
             }
             throw error
@@ -120,7 +121,7 @@ public struct RuncRuntime: Runtime {
         try Task.checkCancellation()
         if let failure = RuncLog.firstError(atPath: logFile) {
             throw SandboxError(
-                code: "runc_failed",
+                code: .runcFailed,
                 message: "runc could not run the container: \(failure); check the image and the host's runc setup")
         }
 

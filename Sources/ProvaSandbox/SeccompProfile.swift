@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import ProvaCore
 
 /// A seccomp filter in the OCI runtime-spec shape (`linux.seccomp` of config.json).
 public struct SeccompProfile: Sendable, Codable, Equatable {
@@ -28,7 +29,7 @@ public struct SeccompProfile: Sendable, Codable, Equatable {
         let url = URL(fileURLWithPath: containersDefaultPath)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw SandboxError(
-                code: "seccomp_profile_missing",
+                code: .seccompProfileMissing,
                 message: "\(containersDefaultPath) is missing; install it with `apt-get install golang-github-containers-common`")
         }
         return try fromMoby(data)
@@ -49,7 +50,7 @@ public struct SeccompProfile: Sendable, Codable, Equatable {
             moby = try JSONDecoder().decode(MobyProfile.self, from: data)
         } catch {
             throw SandboxError(
-                code: "seccomp_profile_invalid",
+                code: .seccompProfileInvalid,
                 message: "the seccomp profile is not a Docker/Moby-format JSON document; use /usr/share/containers/seccomp.json",
                 underlying: error)
         }

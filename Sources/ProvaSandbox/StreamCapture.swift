@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProvaCore
 
 /// What was read from one pipe: a bounded prefix plus a digest over everything.
 struct CapturedStream: Sendable, Equatable {
@@ -49,6 +50,6 @@ enum StreamDrainer {
             total += Int64(count)
         }
         return CapturedStream(
-            data: kept, truncated: total > Int64(kept.count), sha256: Digest.hex(hasher.finalize()), totalBytes: total)
+            data: kept, truncated: total > Int64(kept.count), sha256: Hex.encode(hasher.finalize()), totalBytes: total)
     }
 }

@@ -1,5 +1,5 @@
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// A kind of machine a worker runs on. The two of DESIGN §6 (the seed's CPU node and GPU node) and two
 /// smaller ones that small operators run, all with the same memory per core as their big sibling.

@@ -1,5 +1,5 @@
 import ProvaCore
-import ProvaLedger
+public import ProvaLedger
 
 /// The invariants every block must keep (DESIGN §6–§7), checked from the ledger's public state alone.
 public enum Invariants {
@@ -8,7 +8,7 @@ public enum Invariants {
     public static func check(_ state: LedgerState) throws {
         let supply = state.supply()
         guard supply.isConserved else {
-            throw SimError("not_conserved", "after block \(state.height) minted \(supply.minted) ≠ balances \(supply.balances) + escrow \(supply.escrow) + stakes \(supply.stakes) + treasury \(supply.treasury) + burned \(supply.burned)")
+            throw SimError(.notConserved, "after block \(state.height) minted \(supply.minted) ≠ balances \(supply.balances) + escrow \(supply.escrow) + stakes \(supply.stakes) + treasury \(supply.treasury) + burned \(supply.burned)")
         }
         var expected: [Address: Resources] = [:]
         for id in state.openTaskIDs {
@@ -25,11 +25,11 @@ public enum Invariants {
         }
         for (address, worker) in state.workers {
             guard worker.reserved.isNonNegative, worker.reserved.fits(in: worker.capacity) else {
-                throw SimError("over_capacity", "after block \(state.height) worker \(address) reserves \(worker.reserved.summary) of \(worker.capacity.summary)")
+                throw SimError(.overCapacity, "after block \(state.height) worker \(address) reserves \(worker.reserved.summary) of \(worker.capacity.summary)")
             }
             let held = expected[address] ?? .zero
             guard held == worker.reserved else {
-                throw SimError("reservation_mismatch", "after block \(state.height) worker \(address) reserves \(worker.reserved.summary) but its open work holds \(held.summary)")
+                throw SimError(.reservationMismatch, "after block \(state.height) worker \(address) reserves \(worker.reserved.summary) but its open work holds \(held.summary)")
             }
         }
     }

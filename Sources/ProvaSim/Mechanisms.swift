@@ -1,5 +1,5 @@
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// The comparison mechanisms as the ledger's `SelectionPolicy`. Random allocation needs none: it is the ledger's own.
 public enum Mechanisms {

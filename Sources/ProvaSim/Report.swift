@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// One `name: value` line of the summary, with the number behind it for JSON and CSV.
 public struct SummaryEntry: Sendable, Codable, Hashable {

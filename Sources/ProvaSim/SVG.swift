@@ -116,16 +116,9 @@ public enum SVG {
 }
 
 extension String {
-    /// Replaces every occurrence of `target` (non-empty) without Foundation.
+    /// Replaces every occurrence of `target` (non-empty), with the standard library's string processing.
     func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.range(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
+        return replacing(target, with: replacement)
     }
 }

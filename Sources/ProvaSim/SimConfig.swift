@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// How provers are chosen. `random` is the protocol; the others are for comparison only.
 public enum Mechanism: String, Sendable, Codable, CaseIterable {
@@ -68,19 +68,19 @@ public struct SimConfig: Sendable, Codable, Hashable {
     }
 
     public func validate() throws {
-        guard workers >= 4 else { throw SimError("bad_config", "--workers must be at least 4 (verifiers are drawn from the other workers)") }
-        guard operators >= 1, operators <= workers else { throw SimError("bad_config", "--operators must be between 1 and --workers (\(workers))") }
-        guard tasks >= 1 else { throw SimError("bad_config", "--tasks must be at least 1") }
-        guard load > 0, load <= 1.5 else { throw SimError("bad_config", "--load must be in (0, 1.5]; 0.95 means 95 % of declared capacity is asked for") }
-        guard failures.rate >= 0, failures.rate <= 0.5 else { throw SimError("bad_config", "--failure-rate must be between 0 and 0.5") }
-        guard blockIntervalMilliseconds >= 100 else { throw SimError("bad_config", "the block interval must be at least 100 ms") }
-        guard (1...8).contains(raceProvers) else { throw SimError("bad_config", "--race-provers must be between 1 and 8 (the ledger's redundancy limit)") }
-        guard (0...15).contains(verifiers) else { throw SimError("bad_config", "--verifiers must be between 0 and 15") }
+        guard workers >= 4 else { throw SimError(.badConfig, "--workers must be at least 4 (verifiers are drawn from the other workers)") }
+        guard operators >= 1, operators <= workers else { throw SimError(.badConfig, "--operators must be between 1 and --workers (\(workers))") }
+        guard tasks >= 1 else { throw SimError(.badConfig, "--tasks must be at least 1") }
+        guard load > 0, load <= 1.5 else { throw SimError(.badConfig, "--load must be in (0, 1.5]; 0.95 means 95 % of declared capacity is asked for") }
+        guard failures.rate >= 0, failures.rate <= 0.5 else { throw SimError(.badConfig, "--failure-rate must be between 0 and 0.5") }
+        guard blockIntervalMilliseconds >= 100 else { throw SimError(.badConfig, "the block interval must be at least 100 ms") }
+        guard (1...8).contains(raceProvers) else { throw SimError(.badConfig, "--race-provers must be between 1 and 8 (the ledger's redundancy limit)") }
+        guard (0...15).contains(verifiers) else { throw SimError(.badConfig, "--verifiers must be between 0 and 15") }
         guard runFractionLow > 0, runFractionLow <= runFractionHigh, runFractionHigh < 1 else {
-            throw SimError("bad_config", "run fractions must satisfy 0 < low <= high < 1 (runs end inside their time limit)")
+            throw SimError(.badConfig, "run fractions must satisfy 0 < low <= high < 1 (runs end inside their time limit)")
         }
         guard !classes.isEmpty, classes.allSatisfy({ $0.weight >= 0 && $0.timeLimitSeconds > 0 && (1...8).contains($0.redundancy) }) else {
-            throw SimError("bad_config", "every task class needs a non-negative weight, a positive time limit and redundancy 1...8")
+            throw SimError(.badConfig, "every task class needs a non-negative weight, a positive time limit and redundancy 1...8")
         }
     }
 }

@@ -1,13 +1,13 @@
-import ProvaCore
+public import ProvaCore
 
 /// The one error type of ProvaSim: a stable machine-readable `code`, a `message` that says what was wrong
 /// and how to fix it, and the underlying cause when there is one.
 public struct SimError: CodedError, Equatable {
-    public let code: String
+    public let code: ErrorCode
     public let message: String
     public let cause: String?
 
-    public init(_ code: String, _ message: String, cause: String? = nil) {
+    public init(_ code: ErrorCode, _ message: String, cause: String? = nil) {
         self.code = code
         self.message = message
         self.cause = cause

@@ -1,4 +1,5 @@
 import ProvaCore
+import ProvaLedger
 
 /// Turns the collected metrics into the run's report.
 extension Simulation {

@@ -1,5 +1,5 @@
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// Drives the real ledger with a simulated fleet and workload, block by block, exactly as a solo validator
 /// builds blocks: transactions due by a block's time go into it, the ledger applies them and runs its
@@ -49,7 +49,7 @@ public struct Simulation: Sendable {
         if let custom {
             guard custom.workers.count >= 4, custom.operatorSizes.count == config.operators,
                   custom.workers.enumerated().allSatisfy({ $0.offset == $0.element.index && $0.element.operatorIndex < config.operators }) else {
-                throw SimError("bad_fleet", "a custom fleet needs at least 4 workers indexed 0..<n and exactly config.operators operators")
+                throw SimError(.badFleet, "a custom fleet needs at least 4 workers indexed 0..<n and exactly config.operators operators")
             }
             fleet = custom
         } else {
@@ -82,7 +82,7 @@ public struct Simulation: Sendable {
             workers: fleet.workers.map { Genesis.InitialWorker(address: $0.address, capacity: $0.node.capacity, diskBytes: 1 << 40, stake: $0.stake) },
             treasury: 0, capacityTestProgram: testProgram)
         do { ledger = try Ledger(genesis: genesis) } catch {
-            throw SimError("bad_genesis", "the simulated genesis was refused by the ledger; this is a simulator bug", cause: "\(error)")
+            throw SimError(.badGenesis, "the simulated genesis was refused by the ledger; this is a simulator bug", cause: "\(error)")
         }
         ledger.selectionPolicy = Mechanisms.policy(for: config.mechanism, fleet: fleet)
         ledger.placement = config.mechanism == .uniform ? .uniform : .tiered
@@ -150,7 +150,7 @@ public struct Simulation: Sendable {
         do {
             proposal = try ledger.propose(verified: built, timestampMilliseconds: time, proposer: proposer)
         } catch {
-            throw SimError("block_failed", "the ledger refused to build block \(next); this is a ledger or simulator bug", cause: "\(error)")
+            throw SimError(.blockFailed, "the ledger refused to build block \(next); this is a ledger or simulator bug", cause: "\(error)")
         }
         let outcome = proposal.outcome
         metrics.transactions += outcome.transactions.count
@@ -166,7 +166,7 @@ public struct Simulation: Sendable {
     mutating func reconcile(built: [VerifiedTransaction], scheduled: [ScheduledTransaction], outcome: BlockOutcome, height: UInt64) {
         var included = outcome.transactions.makeIterator()
         var current = included.next()
-        var refused: [TransactionHash: String] = [:]
+        var refused: [TransactionHash: ErrorCode] = [:]
         for rejection in outcome.rejected { if let hash = rejection.hash { refused[hash] = rejection.error.code } }
         for (transaction, item) in zip(built, scheduled) {
             if let result = current, result.hash == transaction.hash {
@@ -188,11 +188,11 @@ public struct Simulation: Sendable {
                 }
                 continue
             }
-            let code = refused[transaction.hash] ?? "unknown"
-            if code == "nonce_skipped" || code == "nonce_replayed" {
+            let code = refused[transaction.hash] ?? ErrorCode("unknown")
+            if code.isNonceMismatch {
                 outbox.schedule(item, atHeight: height + 1)
             } else {
-                metrics.rejectedByCode[code, default: 0] += 1
+                metrics.rejectedByCode[code.rawValue, default: 0] += 1
             }
         }
     }

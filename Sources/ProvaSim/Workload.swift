@@ -1,5 +1,5 @@
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// One kind of request in the workload mix.
 public struct TaskClass: Sendable, Hashable, Codable {
@@ -105,7 +105,7 @@ public struct Workload: Sendable {
                 verifierResources: Resources, verifierSeconds: Double, verifiers: Int) throws {
         self.classes = classes
         guard classes.contains(where: { !$0.usesGPU }) else {
-            throw SimError("bad_workload", "the mix needs at least one CPU class; add one to the workload")
+            throw SimError(.badWorkload, "the mix needs at least one CPU class; add one to the workload")
         }
         var cores = 0.0, gpus = 0.0
         for worker in fleet.workers {
@@ -136,7 +136,7 @@ public struct Workload: Sendable {
         // CPU classes take the cores GPU jobs leave: the whole load of the CPU fleet plus what GPU jobs leave on GPU nodes.
         let coresLeft = load * cores - gpuRate * gpuDemand.cores
         guard coresLeft > 0, cpuDemand.cores > 0 else {
-            throw SimError("bad_workload", "the GPU classes alone ask more cores than the fleet has at this load; lower --load or give GPU classes fewer cores")
+            throw SimError(.badWorkload, "the GPU classes alone ask more cores than the fleet has at this load; lower --load or give GPU classes fewer cores")
         }
         cpuRate = coresLeft / cpuDemand.cores
     }

@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// Content-addressed files on disk: `blobs/ab/abcdef…` named by the SHA-256 of their bytes.
 /// Uploads stream into a temporary file while hashing; only a file whose digest matches is published (by rename).
@@ -14,7 +14,7 @@ public struct BlobStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("incoming"), withIntermediateDirectories: true)
         } catch {
-            throw StoreError("blob_store_failed", "cannot create the blob directory \(directory.path)", cause: "\(error)")
+            throw StoreError(.blobStoreFailed, "cannot create the blob directory \(directory.path)", cause: "\(error)")
         }
     }
 
@@ -33,11 +33,11 @@ public struct BlobStore: Sendable {
     /// Starts an upload of a blob that must hash to `digest`.
     public func beginUpload(digest: String) throws -> BlobUpload {
         guard SHA256Hex.isDigest(digest) else {
-            throw StoreError("bad_digest", "'\(digest.prefix(80))' is not a SHA-256 digest (64 lowercase hex characters)")
+            throw StoreError(.badDigest, "'\(digest.prefix(80))' is not a SHA-256 digest (64 lowercase hex characters)")
         }
         let temporary = directory.appendingPathComponent("incoming").appendingPathComponent("\(digest).\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil), let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw StoreError("blob_store_failed", "cannot create a temporary file under \(directory.path); check disk space and permissions")
+            throw StoreError(.blobStoreFailed, "cannot create a temporary file under \(directory.path); check disk space and permissions")
         }
         return BlobUpload(store: self, digest: digest, temporary: temporary, handle: handle)
     }
@@ -71,12 +71,12 @@ public final class BlobUpload {
         size += ByteCount(bytes.count)
         guard size <= store.maxBlobBytes else {
             abort()
-            throw StoreError("too_large", "the blob is larger than the limit of \(Units.formatBytes(store.maxBlobBytes))")
+            throw StoreError(.tooLarge, "the blob is larger than the limit of \(Units.formatBytes(store.maxBlobBytes))")
         }
         hasher.update(data: bytes)
         do { try handle.write(contentsOf: bytes) } catch {
             abort()
-            throw StoreError("blob_store_failed", "writing the blob failed; check free disk space", cause: "\(error)")
+            throw StoreError(.blobStoreFailed, "writing the blob failed; check free disk space", cause: "\(error)")
         }
     }
 
@@ -86,7 +86,7 @@ public final class BlobUpload {
         let actual = Hex.encode(hasher.finalize())
         guard actual == digest else {
             try? FileManager.default.removeItem(at: temporary)
-            throw StoreError("digest_mismatch", "the uploaded bytes hash to \(actual), not \(digest); upload the file whose SHA-256 is in the URL")
+            throw StoreError(.digestMismatch, "the uploaded bytes hash to \(actual), not \(digest); upload the file whose SHA-256 is in the URL")
         }
         let destination = store.url(for: digest)
         let manager = FileManager.default
@@ -100,7 +100,7 @@ public final class BlobUpload {
         } catch {
             try? manager.removeItem(at: temporary)
             if manager.fileExists(atPath: destination.path) { return BlobReceipt(digest: digest, size: size, created: false) }
-            throw StoreError("blob_store_failed", "publishing the blob failed", cause: "\(error)")
+            throw StoreError(.blobStoreFailed, "publishing the blob failed", cause: "\(error)")
         }
         return BlobReceipt(digest: digest, size: size, created: true)
     }

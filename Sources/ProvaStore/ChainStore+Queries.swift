@@ -1,5 +1,5 @@
 import GRDB
-import ProvaCore
+public import ProvaCore
 
 /// Read queries the API serves from disk: block history, transactions, event replay and filtered lists.
 extension ChainStore {

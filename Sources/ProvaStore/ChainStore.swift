@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import GRDB
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// A validator's chain on disk: blocks, transactions, events and every ledger record, in one SQLite file (WAL).
 /// A block and all the state changes it made are written in one SQLite transaction, so a validator killed at
@@ -23,7 +23,7 @@ public final class ChainStore: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try ChainSchema.migrator().migrate(pool)
         } catch {
-            throw StoreError("store_open_failed", "cannot open the chain database in \(directory.path); check the directory exists, is writable and is not used by another node", cause: "\(error)")
+            throw StoreError(.storeOpenFailed, "cannot open the chain database in \(directory.path); check the directory exists, is writable and is not used by another node", cause: "\(error)")
         }
     }
 
@@ -42,7 +42,7 @@ public final class ChainStore: Sendable {
         try write { db in
             if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis'") {
                 guard try JSON.decode(Genesis.self, existing).hash == genesis.hash else {
-                    throw StoreError("genesis_mismatch", "this data directory holds another chain; use a new --data-dir or the same genesis")
+                    throw StoreError(.genesisMismatch, "this data directory holds another chain; use a new --data-dir or the same genesis")
                 }
                 return
             }
@@ -93,15 +93,15 @@ public final class ChainStore: Sendable {
             let meta = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
             guard let hash = meta["lastBlockHash"], let timestamp = meta["lastTimestamp"].flatMap({ Int64($0) }), let digest = meta["stateDigest"],
                   let totalsText = meta["totals"] else {
-                throw StoreError("corrupt_store", "the chain database lacks its position records; restore a backup or start a new data directory")
+                throw StoreError(.corruptStore, "the chain database lacks its position records; restore a backup or start a new data directory")
             }
             if height > 0 {
                 guard let headerText = try String.fetchOne(db, sql: "SELECT header FROM blocks WHERE height = ?", arguments: [height]) else {
-                    throw StoreError("corrupt_store", "block \(height) is missing from the chain database")
+                    throw StoreError(.corruptStore, "block \(height) is missing from the chain database")
                 }
                 let header = try JSON.decode(BlockHeader.self, headerText)
                 guard header.stateDigest == digest, header.hash == hash else {
-                    throw StoreError("digest_mismatch", "the stored state digest \(digest.prefix(16)) differs from block \(height)'s \(header.stateDigest.prefix(16)); the database is corrupt — restore a backup or resync")
+                    throw StoreError(.digestMismatch, "the stored state digest \(digest.prefix(16)) differs from block \(height)'s \(header.stateDigest.prefix(16)); the database is corrupt — restore a backup or resync")
                 }
             }
             let snapshot = LedgerSnapshot(
@@ -118,13 +118,13 @@ public final class ChainStore: Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let error as StoreError { throw error } catch let error as LedgerError { throw error } catch {
-            throw StoreError("store_read_failed", "reading the chain database failed", cause: "\(error)")
+            throw StoreError(.storeReadFailed, "reading the chain database failed", cause: "\(error)")
         }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let error as StoreError { throw error } catch {
-            throw StoreError("store_write_failed", "writing the chain database failed; check free disk space and permissions", cause: "\(error)")
+            throw StoreError(.storeWriteFailed, "writing the chain database failed; check free disk space and permissions", cause: "\(error)")
         }
     }
 

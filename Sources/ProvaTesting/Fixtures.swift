@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// Ready-made genesis pieces for tests, benchmarks, the simulator and devnets.
 public enum Fixtures {

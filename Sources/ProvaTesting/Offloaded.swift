@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs blocking work (waiting for a process, reading a pipe to its end) on a thread of its own, so it never holds
 /// one of the few threads of Swift's cooperative pool: on a 2-core machine two such waits would stall every other

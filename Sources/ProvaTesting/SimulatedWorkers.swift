@@ -1,5 +1,5 @@
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// How a simulated worker answers what the chain asks of it.
 public enum WorkerBehaviour: String, Sendable, CaseIterable, Codable {

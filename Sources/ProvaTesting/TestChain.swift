@@ -1,5 +1,5 @@
-import ProvaCore
-import ProvaLedger
+public import ProvaCore
+public import ProvaLedger
 
 /// A chain driven block by block in memory, as a solo validator would drive it: for tests and benchmarks.
 /// It keeps every block so a test can replay the chain from genesis.

@@ -4,6 +4,8 @@ import Foundation
 import Logging
 import ProvaClient
 import ProvaCore
+import NIOCore
+import NIOHTTP1
 
 /// Fetches content-addressed files (images, inputs, proofs) into a local cache and links them where runs need them.
 ///
@@ -38,17 +40,17 @@ actor BlobFetcher {
                 try FileManager.default.copyItem(at: cached, to: destination)
             }
         } catch {
-            throw WorkerError("file_unwritable", "cannot place \(digest.prefix(12)) at \(destination.path); check free disk space", cause: "\(error)")
+            throw WorkerError(.fileUnwritable, "cannot place \(digest.prefix(12)) at \(destination.path); check free disk space", cause: "\(error)")
         }
     }
 
     /// The cached copy of `digest`, downloading it once even when several runs ask at the same time.
     func cachedFile(digest: String, size: ByteCount?, url: String?) async throws -> URL {
         guard SHA256Hex.isDigest(digest) else {
-            throw WorkerError("bad_digest", "'\(digest)' is not a SHA-256 digest (64 lowercase hex characters)")
+            throw WorkerError(.badDigest, "'\(digest)' is not a SHA-256 digest (64 lowercase hex characters)")
         }
         if let size, size > maxBytes {
-            throw WorkerError("too_large", "\(digest.prefix(12)) is \(Units.formatBytes(size)); this worker downloads at most \(Units.formatBytes(maxBytes)) per file (--max-download)")
+            throw WorkerError(.tooLarge, "\(digest.prefix(12)) is \(Units.formatBytes(size)); this worker downloads at most \(Units.formatBytes(maxBytes)) per file (--max-download)")
         }
         let file = directory.appendingPathComponent(digest)
         if FileManager.default.fileExists(atPath: file.path) {
@@ -93,10 +95,10 @@ actor BlobFetcher {
                     }
                     missingEverywhere = false
                     if let size, stored != size {
-                        throw WorkerError("size_mismatch", "\(source.node) stores \(digest.prefix(12)) with \(stored) bytes but the chain records \(size)")
+                        throw WorkerError(.sizeMismatch, "\(source.node) stores \(digest.prefix(12)) with \(stored) bytes but the chain records \(size)")
                     }
                     guard stored <= maxBytes else {
-                        throw WorkerError("too_large", "\(digest.prefix(12)) is \(Units.formatBytes(stored)), more than the \(Units.formatBytes(maxBytes)) this worker downloads per file")
+                        throw WorkerError(.tooLarge, "\(digest.prefix(12)) is \(Units.formatBytes(stored)), more than the \(Units.formatBytes(maxBytes)) this worker downloads per file")
                     }
                     try await source.getBlob(digest: digest, to: file)
                     return file
@@ -104,7 +106,7 @@ actor BlobFetcher {
                     if isCancellation(error) { throw CancellationError() }
                     missingEverywhere = false
                     failures.append("\(source.node) (try \(attempt)): \(WorkerError.describe(error))")
-                    if let error = error as? WorkerError, error.code == "too_large" || error.code == "size_mismatch" { break }
+                    if let error = error as? WorkerError, error.code == .tooLarge || error.code == .sizeMismatch { break }
                     try await Task.sleep(for: .milliseconds(250 * (1 << min(attempt, 4))))
                 }
             }
@@ -123,7 +125,7 @@ actor BlobFetcher {
                 }
             }
         }
-        throw WorkerError(missingEverywhere ? "blob_missing" : "download_failed",
+        throw WorkerError(missingEverywhere ? .blobMissing : .downloadFailed,
                           missingEverywhere
                             ? "no node stores \(digest) and it has no URL; upload it with `prova blob put` (or `prova image push`) to the node"
                             : "could not download \(digest): \(failures.suffix(4).joined(separator: "; "))")
@@ -132,22 +134,22 @@ actor BlobFetcher {
     /// Streams `url` to `file`, hashing on the way; stops as soon as more bytes than expected arrive.
     private func fetchURL(_ url: String, digest: String, size: ByteCount?, to file: URL) async throws {
         guard let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
-            throw WorkerError("bad_url", "input URL '\(url)' is not http(s)")
+            throw WorkerError(.badUrl, "input URL '\(url)' is not http(s)")
         }
         let limit = min(size ?? maxBytes, maxBytes)
-        guard let client = sources.first?.httpClient else { throw WorkerError("no_node", "no node configured") }
+        guard let client = sources.first?.httpClient else { throw WorkerError(.noNode, "no node configured") }
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let response = try await client.execute(request, timeout: .seconds(3600))
         guard (200..<300).contains(response.status.code) else {
-            throw WorkerError("download_failed", "\(url) answered HTTP \(response.status.code)")
+            throw WorkerError(.downloadFailed, "\(url) answered HTTP \(response.status.code)")
         }
         if let length = response.headers.first(name: "Content-Length").flatMap({ ByteCount($0) }), length > limit {
-            throw WorkerError("too_large", "\(url) is \(length) bytes; at most \(limit) are expected")
+            throw WorkerError(.tooLarge, "\(url) is \(length) bytes; at most \(limit) are expected")
         }
         let partial = file.appendingPathExtension("part")
         guard FileManager.default.createFile(atPath: partial.path, contents: nil), let handle = FileHandle(forWritingAtPath: partial.path) else {
-            throw WorkerError("file_unwritable", "cannot write \(partial.path); check free disk space")
+            throw WorkerError(.fileUnwritable, "cannot write \(partial.path); check free disk space")
         }
         var hasher = SHA256()
         var written: ByteCount = 0
@@ -155,7 +157,7 @@ actor BlobFetcher {
             for try await buffer in response.body {
                 written += ByteCount(buffer.readableBytes)
                 guard written <= limit else {
-                    throw WorkerError("too_large", "\(url) sent more than the \(limit) bytes expected; stopped")
+                    throw WorkerError(.tooLarge, "\(url) sent more than the \(limit) bytes expected; stopped")
                 }
                 try buffer.withUnsafeReadableBytes { bytes in
                     hasher.update(bufferPointer: bytes)
@@ -171,7 +173,7 @@ actor BlobFetcher {
         let actual = Hex.encode(hasher.finalize())
         guard actual == digest, size == nil || written == size else {
             try? FileManager.default.removeItem(at: partial)
-            throw WorkerError("digest_mismatch", "\(url) served bytes with SHA-256 \(actual) (\(written) bytes), not \(digest); nothing was kept")
+            throw WorkerError(.digestMismatch, "\(url) served bytes with SHA-256 \(actual) (\(written) bytes), not \(digest); nothing was kept")
         }
         try FileManager.default.moveItem(at: partial, to: file)
     }

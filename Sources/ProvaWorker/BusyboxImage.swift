@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import ProvaCore
 import ProvaSandbox
 
@@ -27,11 +27,11 @@ public enum BusyboxImage {
     /// Writes `<directory>/<name>.tar` and returns it with its SHA-256 (the image digest programs name).
     public static func build(at directory: URL, name: String, files: [File], busybox: String? = nil) throws -> (archive: URL, digest: String) {
         guard let binary = busybox ?? busyboxCandidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw WorkerError("busybox_missing", "no static busybox found at \(busyboxCandidates.joined(separator: ", ")); install it with `apt-get install -y busybox-static`")
+            throw WorkerError(.busyboxMissing, "no static busybox found at \(busyboxCandidates.joined(separator: ", ")); install it with `apt-get install -y busybox-static`")
         }
         let busyboxBytes: Data
         do { busyboxBytes = try Data(contentsOf: URL(fileURLWithPath: binary)) } catch {
-            throw WorkerError("busybox_unreadable", "cannot read \(binary); check its permissions", cause: "\(error)")
+            throw WorkerError(.busyboxUnreadable, "cannot read \(binary); check its permissions", cause: "\(error)")
         }
         let layer = try layerTar(busybox: busyboxBytes, applets: try applets(of: binary), files: files)
         let diffID = SHA256Hex.of(Array(layer))
@@ -52,7 +52,7 @@ public enum BusyboxImage {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try outer.finished().write(to: archive, options: .atomic)
         } catch {
-            throw WorkerError("image_write_failed", "cannot write \(archive.path); check the directory is writable and has space", cause: "\(error)")
+            throw WorkerError(.imageWriteFailed, "cannot write \(archive.path); check the directory is writable and has space", cause: "\(error)")
         }
         return (archive, SHA256Hex.of(Array(outer.finished())))
     }
@@ -66,12 +66,12 @@ public enum BusyboxImage {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw WorkerError("busybox_failed", "cannot run \(binary) --list", cause: "\(error)")
+            throw WorkerError(.busyboxFailed, "cannot run \(binary) --list", cause: "\(error)")
         }
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw WorkerError("busybox_failed", "\(binary) --list exited with \(process.terminationStatus); is it a full busybox build?")
+            throw WorkerError(.busyboxFailed, "\(binary) --list exited with \(process.terminationStatus); is it a full busybox build?")
         }
         return Set(String(decoding: output, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init))
             .filter { !$0.isEmpty && $0 != "busybox" && !$0.contains("/") }
@@ -91,7 +91,7 @@ public enum BusyboxImage {
         for file in files {
             let components = file.path.split(separator: "/").map(String.init)
             guard !components.isEmpty, !components.contains(".."), !file.path.hasPrefix("/") else {
-                throw WorkerError("bad_image_entry", "image file '\(file.path)' must be a relative path without '..'")
+                throw WorkerError(.badImageEntry, "image file '\(file.path)' must be a relative path without '..'")
             }
             for depth in 1..<components.count where entries[components[0..<depth].joined(separator: "/")] == nil {
                 entries[components[0..<depth].joined(separator: "/")] = .directory
@@ -112,7 +112,7 @@ public enum BusyboxImage {
 
     static func canonical(_ value: Any) throws -> Data {
         do { return try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]) } catch {
-            throw WorkerError("image_json_failed", "cannot encode the image metadata", cause: "\(error)")
+            throw WorkerError(.imageJsonFailed, "cannot encode the image metadata", cause: "\(error)")
         }
     }
 }

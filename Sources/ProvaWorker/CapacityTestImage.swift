@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The image of the genesis capacity-test program (DESIGN §7): busybox plus `/usr/local/bin/prova-capacity-test`.
 ///

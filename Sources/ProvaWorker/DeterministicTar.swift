@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 /// Writes POSIX ustar archives with fixed metadata (owner 0:0, a fixed modification time, no user or group
 /// names), so that the same files always give the same bytes — and so the same image digest on every machine.
@@ -15,10 +16,10 @@ struct DeterministicTar {
     /// Adds one entry. Names are relative and at most 100 bytes (the ustar name field; enough for image files).
     mutating func add(_ name: String, kind: Kind, content: Data = Data(), linkTarget: String = "", mode: Int) throws {
         guard !name.isEmpty, name.utf8.count <= 100, !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
-            throw WorkerError("bad_image_entry", "image entry '\(name)' must be a relative path of at most 100 bytes without '..'")
+            throw WorkerError(.badImageEntry, "image entry '\(name)' must be a relative path of at most 100 bytes without '..'")
         }
         guard linkTarget.utf8.count <= 100 else {
-            throw WorkerError("bad_image_entry", "symlink target of '\(name)' is longer than 100 bytes")
+            throw WorkerError(.badImageEntry, "symlink target of '\(name)' is longer than 100 bytes")
         }
         var header = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, at offset: Int, length: Int) {

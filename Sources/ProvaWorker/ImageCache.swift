@@ -64,7 +64,7 @@ actor ImageCache {
             return rootfs
         } catch {
             if isCancellation(error) { throw CancellationError() }
-            throw WorkerError.wrap(error, "image_unavailable", "image \(digest) could not be fetched or imported")
+            throw WorkerError.wrap(error, .imageUnavailable, "image \(digest) could not be fetched or imported")
         }
     }
 }

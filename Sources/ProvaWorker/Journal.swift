@@ -1,5 +1,5 @@
-import Foundation
-import ProvaCore
+public import Foundation
+public import ProvaCore
 
 /// Which side of a task a job is on.
 public enum JobRole: String, Codable, Sendable, Hashable {
@@ -63,7 +63,7 @@ public actor Journal {
 
     func prepare() throws {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw WorkerError("journal_unwritable", "cannot create \(directory.path); check the data directory is writable", cause: "\(error)")
+            throw WorkerError(.journalUnwritable, "cannot create \(directory.path); check the data directory is writable", cause: "\(error)")
         }
     }
 
@@ -80,7 +80,7 @@ public actor Journal {
         do {
             try encoder.encode(record).write(to: directory.appendingPathComponent(record.key.fileName), options: .atomic)
         } catch {
-            throw WorkerError("journal_unwritable", "cannot write the journal entry of \(record.key); check free space in \(directory.path)", cause: "\(error)")
+            throw WorkerError(.journalUnwritable, "cannot write the journal entry of \(record.key); check free space in \(directory.path)", cause: "\(error)")
         }
     }
 

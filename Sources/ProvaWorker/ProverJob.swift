@@ -54,7 +54,7 @@ struct ProverJob: Sendable {
                     acceptance = try await withTaskCancellationHandler {
                         try await services.sender.admit(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
                     } onCancel: { run.cancel() }
-                } catch let error as ClientError where error.code == "not_awaiting_acceptance" {
+                } catch let error as ClientError where error.code == .notAwaitingAcceptance {
                     await stop(run)
                     continue
                 } catch let error as ClientError where error.isClientMistake {

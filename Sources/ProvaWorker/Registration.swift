@@ -15,7 +15,7 @@ enum Registration {
         if let worker = view.worker, worker.status != .exited {
             if worker.status == .exiting {
                 let when = worker.exitAtMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601) } ?? "soon"
-                throw WorkerError("worker_exiting", "worker \(address) announced its exit; it gets no work, and its stake returns at \(when) (block time). Start it again after that to register anew, or use another key")
+                throw WorkerError(.workerExiting, "worker \(address) announced its exit; it gets no work, and its stake returns at \(when) (block time). Start it again after that to register anew, or use another key")
             }
             let same = worker.capacity == declared.capacity && worker.diskBytes == declared.diskBytes && worker.labels == declared.labels
             if same && worker.stake >= parameters.minWorkerStake {
@@ -30,18 +30,18 @@ enum Registration {
             }
         }
         guard view.account.balance >= stake else {
-            throw WorkerError("insufficient_balance", "registering stakes \(Units.formatCredits(stake)) credits but \(address) holds \(Units.formatCredits(view.account.balance)); fund the account (on a devnet: `prova account fund`) or lower --stake (the minimum is \(Units.formatCredits(parameters.minWorkerStake)))")
+            throw WorkerError(.insufficientBalance, "registering stakes \(Units.formatCredits(stake)) credits but \(address) holds \(Units.formatCredits(view.account.balance)); fund the account (on a devnet: `prova account fund`) or lower --stake (the minimum is \(Units.formatCredits(parameters.minWorkerStake)))")
         }
         var body = declared
         body.stake = stake
         do {
             try await sender.send(.registerWorker(body))
-        } catch let error as ClientError where error.code == "worker_busy" {
+        } catch let error as ClientError where error.code == .workerBusy {
             // Work in flight under the old declaration: keep serving it; the new one can be registered once idle.
             logger.warning("cannot re-register while work is in flight; keeping the registered capacity for now", metadata: ["error": "\(error)"])
             return view.worker
         } catch let error as ClientError {
-            throw WorkerError("registration_failed", "registering worker \(address) failed: \(error.message)", cause: error.code)
+            throw WorkerError(.registrationFailed, "registering worker \(address) failed: \(error.message)", cause: error.code.rawValue)
         }
         let registered = try await sender.retrying("read the worker") { try await client.account(address).worker }
         logger.notice("registered; waiting for the capacity test", metadata: ["worker": "\(address)", "stake": "\(Units.formatCredits(stake))",

@@ -20,7 +20,7 @@ struct RunWorkspace: Sendable {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             }
         } catch {
-            throw WorkerError("workspace_failed", "cannot create the run directory \(workspace.root.path); check free disk space", cause: "\(error)")
+            throw WorkerError(.workspaceFailed, "cannot create the run directory \(workspace.root.path); check free disk space", cause: "\(error)")
         }
         return workspace
     }
@@ -34,7 +34,7 @@ struct RunWorkspace: Sendable {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         guard !path.isEmpty, !path.hasPrefix("/"), !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
               !path.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) else {
-            throw WorkerError("bad_path", "file path '\(path)' is not a plain relative path; the request is malformed")
+            throw WorkerError(.badPath, "file path '\(path)' is not a plain relative path; the request is malformed")
         }
         return base.appendingPathComponent(path)
     }

@@ -37,7 +37,7 @@ actor TransactionSender {
             let transaction = try await admit(body, urgent: urgent, signed: signed)
             do {
                 return try await waitForCommit(transaction)
-            } catch let error as ClientError where (error.code == "nonce_replayed" || error.code == "nonce_skipped") && resigns < attempts {
+            } catch let error as ClientError where error.code.isNonceMismatch && resigns < attempts {
                 // An earlier transaction of this key was left out of its block, or another took the nonce: sign again.
                 resigns += 1
                 logger.debug("nonce conflict at block time; signing again", metadata: ["kind": "\(body.kind.rawValue)", "code": "\(error.code)"])
@@ -60,13 +60,13 @@ actor TransactionSender {
             do {
                 transaction = try UnsignedTransaction(chainID: chainID, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
             } catch {
-                throw WorkerError("signing_failed", "the \(body.kind.rawValue) transaction cannot be encoded canonically", cause: "\(error)")
+                throw WorkerError(.signingFailed, "the \(body.kind.rawValue) transaction cannot be encoded canonically", cause: "\(error)")
             }
             try await signed?(transaction)
             do {
                 _ = try await retrying("send \(body.kind.rawValue)") { try await self.client.submit(transaction) }
                 return transaction
-            } catch let error as ClientError where (error.code == "nonce_replayed" || error.code == "nonce_skipped") && resigns < attempts {
+            } catch let error as ClientError where error.code.isNonceMismatch && resigns < attempts {
                 // Another transaction of this key took the nonce (e.g. one resent after a restart): sign again.
                 resigns += 1
                 logger.debug("nonce conflict; signing again", metadata: ["kind": "\(body.kind.rawValue)", "code": "\(error.code)"])
@@ -102,7 +102,7 @@ actor TransactionSender {
         while status.status == .pending {
             polls += 1
             guard polls <= 20 else {
-                throw WorkerError("commit_timeout", "transaction \(status.hash) stayed pending for 10 minutes; the node may be stalled — check its log")
+                throw WorkerError(.commitTimeout, "transaction \(status.hash) stayed pending for 10 minutes; the node may be stalled — check its log")
             }
             status = try await retrying("wait for \(transaction.body.kind.rawValue)") {
                 try await self.client.submit(transaction, waitForCommit: true, timeout: .seconds(30))

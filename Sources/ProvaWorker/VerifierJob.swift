@@ -77,7 +77,7 @@ struct VerifierJob: Sendable {
                 do {
                     try await services.fetcher.fetch(digest: file.digest, size: file.size, url: file.url,
                                                      to: try RunWorkspace.place(file.path, in: workspace.proof))
-                } catch let error as WorkerError where error.code == "blob_missing" && task.kind != .verification {
+                } catch let error as WorkerError where error.code == .blobMissing && task.kind != .verification {
                     // A delivered proof must be downloadable: the prover uploads before it submits.
                     logger.notice("proof file is on no node; voting invalid", metadata: ["job": "\(key)", "file": "\(file.path)"])
                     return .invalid

@@ -1,6 +1,6 @@
-import Foundation
-import ProvaCore
-import ProvaSandbox
+public import Foundation
+public import ProvaCore
+public import ProvaSandbox
 
 /// How a worker runs: which node it follows, what it declares, where it keeps its state, and its local bounds.
 public struct WorkerConfiguration: Sendable {
@@ -54,10 +54,10 @@ public struct WorkerConfiguration: Sendable {
 
     /// Picks `count` GPUs of this host; a clear error when it has fewer.
     public static func gpus(_ count: Int, discovered: [GPUDevice] = GPUDiscovery.nvidiaDevices()) throws -> [GPUDevice] {
-        guard count >= 0 else { throw WorkerError("bad_gpus", "--gpus must be 0 or more") }
+        guard count >= 0 else { throw WorkerError(.badGpus, "--gpus must be 0 or more") }
         guard count <= discovered.count else {
             let found = discovered.isEmpty ? "no NVIDIA GPU (/dev/nvidiaN)" : "only \(discovered.count) NVIDIA GPU(s): \(discovered.map(\.path).joined(separator: ", "))"
-            throw WorkerError("gpus_missing", "--gpus \(count) asks for more GPUs than this host has: found \(found); install the NVIDIA driver or declare fewer")
+            throw WorkerError(.gpusMissing, "--gpus \(count) asks for more GPUs than this host has: found \(found); install the NVIDIA driver or declare fewer")
         }
         return Array(discovered.prefix(count))
     }
@@ -68,9 +68,9 @@ public struct WorkerConfiguration: Sendable {
         for pair in text.split(separator: ",") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[0].isEmpty else {
-                throw WorkerError("bad_labels", "label '\(pair)' is not KEY=VALUE; write e.g. --labels gpu=h100,region=eu")
+                throw WorkerError(.badLabels, "label '\(pair)' is not KEY=VALUE; write e.g. --labels gpu=h100,region=eu")
             }
-            guard labels[parts[0]] == nil else { throw WorkerError("bad_labels", "label '\(parts[0])' is given twice") }
+            guard labels[parts[0]] == nil else { throw WorkerError(.badLabels, "label '\(parts[0])' is given twice") }
             labels[parts[0]] = parts[1]
         }
         return labels
@@ -78,13 +78,13 @@ public struct WorkerConfiguration: Sendable {
 
     func validate() throws {
         guard capacity.cpuMillicores >= 10, capacity.memoryBytes >= 4 * Units.mib else {
-            throw WorkerError("bad_capacity", "declare at least 10m CPU and 4MiB of memory (--cpus, --memory)")
+            throw WorkerError(.badCapacity, "declare at least 10m CPU and 4MiB of memory (--cpus, --memory)")
         }
         guard capacity.gpus == Int64(gpuDevices.count) else {
-            throw WorkerError("bad_capacity", "the worker declares \(capacity.gpus) GPUs but has \(gpuDevices.count) devices to hand out; pass --gpus N and let the worker discover them")
+            throw WorkerError(.badCapacity, "the worker declares \(capacity.gpus) GPUs but has \(gpuDevices.count) devices to hand out; pass --gpus N and let the worker discover them")
         }
         guard transferAttempts >= 1, pidsLimit >= 1, outputBytesLimit >= 1 else {
-            throw WorkerError("bad_configuration", "transfer attempts, the pids limit and the output limit must be positive")
+            throw WorkerError(.badConfiguration, "transfer attempts, the pids limit and the output limit must be positive")
         }
     }
 }

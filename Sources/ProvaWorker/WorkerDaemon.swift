@@ -1,9 +1,9 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import ProvaClient
-import ProvaCore
-import ProvaSandbox
-import ServiceLifecycle
+public import ProvaCore
+public import ProvaSandbox
+public import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -105,7 +105,7 @@ public actor WorkerDaemon: Service {
         let paths = WorkerPaths(root: configuration.dataDirectory)
         for directory in [paths.root, paths.journal, paths.images, paths.downloads, paths.runs, paths.runcState] {
             do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-                throw WorkerError("data_directory_unwritable", "cannot create \(directory.path); check --data-dir is writable", cause: "\(error)")
+                throw WorkerError(.dataDirectoryUnwritable, "cannot create \(directory.path); check --data-dir is writable", cause: "\(error)")
             }
         }
         let lock = try DirectoryLock(paths.lock)
@@ -124,7 +124,7 @@ public actor WorkerDaemon: Service {
             client = try ProvaClient(node: configuration.node)
             mirrors = try configuration.blobMirrors.map { try ProvaClient(node: $0) }
         } catch {
-            throw WorkerError.wrap(error, "bad_node_url", "a node URL is not valid; write e.g. http://127.0.0.1:8545")
+            throw WorkerError.wrap(error, .badNodeUrl, "a node URL is not valid; write e.g. http://127.0.0.1:8545")
         }
         let status = try await connect(client)
         startHeight = status.height
@@ -137,10 +137,10 @@ public actor WorkerDaemon: Service {
         } else {
             let runc = RuncRuntime(runcPath: configuration.runcPath, stateRoot: paths.runcState, seccompProfile: configuration.seccompProfile)
             guard runc.isAvailable else {
-                throw WorkerError("runc_missing", "runc is not installed (looked for '\(configuration.runcPath)'); install it with `apt-get install -y runc`")
+                throw WorkerError(.runcMissing, "runc is not installed (looked for '\(configuration.runcPath)'); install it with `apt-get install -y runc`")
             }
             guard getuid() == 0 else {
-                throw WorkerError("not_root", "the worker runs containers with runc and mounts a tmpfs per run: start it as root")
+                throw WorkerError(.notRoot, "the worker runs containers with runc and mounts a tmpfs per run: start it as root")
             }
             runtime = runc
         }
@@ -182,16 +182,16 @@ public actor WorkerDaemon: Service {
         for attempt in 1...8 {
             do {
                 return try await client.status()
-            } catch let error as ClientError where error.code == "node_unreachable" && attempt < 8 {
+            } catch let error as ClientError where error.code == .nodeUnreachable && attempt < 8 {
                 logger.warning("node not reachable yet; retrying", metadata: ["node": "\(configuration.node)"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             } catch {
                 if isCancellation(error) { throw CancellationError() }
-                throw WorkerError.wrap(error, "node_unreachable", "cannot read the status of \(configuration.node); is the node running?")
+                throw WorkerError.wrap(error, .nodeUnreachable, "cannot read the status of \(configuration.node); is the node running?")
             }
         }
-        throw WorkerError("node_unreachable", "no Prova node answers at \(configuration.node); start one or pass --node")
+        throw WorkerError(.nodeUnreachable, "no Prova node answers at \(configuration.node); start one or pass --node")
     }
 
     private func waitUntilStopped() async {
@@ -319,11 +319,11 @@ final class DirectoryLock: Sendable {
     init(_ url: URL) throws {
         let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw WorkerError("lock_failed", "cannot create \(url.path); check the data directory is writable")
+            throw WorkerError(.lockFailed, "cannot create \(url.path); check the data directory is writable")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw WorkerError("data_directory_in_use", "another worker is running on \(url.deletingLastPathComponent().path); stop it first or use another --data-dir")
+            throw WorkerError(.dataDirectoryInUse, "another worker is running on \(url.deletingLastPathComponent().path); stop it first or use another --data-dir")
         }
         self.descriptor = descriptor
     }
@@ -349,7 +349,7 @@ public struct WorkerIdentity: Codable, Sendable, Hashable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do { try encoder.encode(self).write(to: url, options: .atomic) } catch {
-            throw WorkerError("data_directory_unwritable", "cannot write \(url.path)", cause: "\(error)")
+            throw WorkerError(.dataDirectoryUnwritable, "cannot write \(url.path)", cause: "\(error)")
         }
     }
 

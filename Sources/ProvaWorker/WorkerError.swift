@@ -1,16 +1,16 @@
 import Foundation
 import ProvaClient
-import ProvaCore
+public import ProvaCore
 import ProvaSandbox
 
 /// The one error type of ProvaWorker: a stable machine-readable `code`, a `message` that says what was wrong and how
 /// to fix it, and the lower-level cause (a client, sandbox or file-system error) when there is one.
-public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: String
+public struct WorkerError: CodedError, Hashable {
+    public var code: ErrorCode
     public var message: String
     public var cause: String?
 
-    public init(_ code: String, _ message: String, cause: String? = nil) {
+    public init(_ code: ErrorCode, _ message: String, cause: String? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
@@ -22,7 +22,7 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Wraps any error, keeping a `WorkerError` as it is and carrying the code of client and sandbox errors.
-    static func wrap(_ error: any Error, _ code: String, _ message: String) -> WorkerError {
+    static func wrap(_ error: any Error, _ code: ErrorCode, _ message: String) -> WorkerError {
         if let error = error as? WorkerError { return error }
         return WorkerError(code, message, cause: describe(error))
     }
@@ -43,6 +43,6 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible {
 /// so nothing may be reported on the chain in its name.
 func isCancellation(_ error: any Error) -> Bool {
     if error is CancellationError { return true }
-    if let error = error as? SandboxError, error.code == "cancelled" { return true }
+    if let error = error as? SandboxError, error.code == .cancelled { return true }
     return Task.isCancelled
 }

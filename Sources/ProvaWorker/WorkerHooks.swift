@@ -1,4 +1,4 @@
-import ProvaCore
+public import ProvaCore
 
 /// Points where tests (and operators' tooling) can observe or pause the daemon. Every hook is optional; a hook that
 /// suspends pauses only that job. They exist so tests can stop a worker at an exact step instead of guessing with sleeps.

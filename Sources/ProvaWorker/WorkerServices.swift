@@ -62,7 +62,7 @@ struct WorkerServices: Sendable {
                 logger.info("submitted", metadata: ["job": "\(key)", "kind": "\(body.kind.rawValue)", "resent": "true"])
                 await journal.remove(key)
                 return
-            } catch let error as ClientError where error.code == "nonce_replayed" || error.code == "nonce_skipped" {
+            } catch let error as ClientError where error.code.isNonceMismatch {
                 // That signature never made it into a block and its nonce went to another transaction: sign again.
                 logger.info("journaled submission is stale; signing again", metadata: ["job": "\(key)"])
             } catch let error as ClientError where error.isClientMistake {

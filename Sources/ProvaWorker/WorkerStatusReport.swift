@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import ProvaClient
-import ProvaCore
+public import ProvaCore
 
 /// What `prova worker status` shows: the chain's view of the worker (status, stake, strikes, earnings, reservations),
 /// the jobs its journal holds in flight, and the contents of its caches.
@@ -20,7 +20,7 @@ public struct WorkerStatusReport: Codable, Sendable {
     public static func gather(dataDirectory: URL, address: Address? = nil, node: String? = nil) async throws -> WorkerStatusReport {
         let identity = WorkerIdentity.read(from: dataDirectory)
         guard let address = address ?? identity?.address else {
-            throw WorkerError("unknown_worker", "\(dataDirectory.path) holds no worker; pass --data-dir of a worker that ran, or --key")
+            throw WorkerError(.unknownWorker, "\(dataDirectory.path) holds no worker; pass --data-dir of a worker that ran, or --key")
         }
         let node = node ?? identity?.node ?? ProvaClient.defaultNode
         let paths = WorkerPaths(root: dataDirectory)

@@ -29,7 +29,7 @@ struct AccountCommand: AsyncParsableCommand {
                 } else {
                     let keys = try KeyStore.standard().list()
                     guard keys.count == 1 else {
-                        throw ClientError("bad_option", "name the account: a key name or an address (you have \(keys.count) keys; see `prova keys list`)")
+                        throw ClientError(.badOption, "name the account: a key name or an address (you have \(keys.count) keys; see `prova keys list`)")
                     }
                     address = keys[0].address
                 }
@@ -78,7 +78,7 @@ struct AccountCommand: AsyncParsableCommand {
                 let address = try AccountCommand.address(of: account)
                 let client = try options.client()
                 guard try await client.status().faucet else {
-                    throw ClientError("no_faucet", "the node at \(client.node) has no faucet (only `prova devnet` nodes do); ask someone with credits for a transfer")
+                    throw ClientError(.noFaucet, "the node at \(client.node) has no faucet (only `prova devnet` nodes do); ask someone with credits for a transfer")
                 }
                 let status = try await client.faucet(address: address, amount: micro)
                 if options.json { return try Output.json(status) }

@@ -81,7 +81,7 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         throw error
     } catch let error as ClientError {
         Output.standardError("error: \(error.message)")
-        if let cause = error.cause, error.code != "node_unreachable" { Output.standardError("  cause: \(cause)") }
+        if let cause = error.cause, error.code != .nodeUnreachable { Output.standardError("  cause: \(cause)") }
         throw ExitCode.failure
     } catch let error as ProvaCoreError {
         Output.standardError("error: \(error.message)")

@@ -96,6 +96,6 @@ func watchWithProgress(_ client: ProvaClient, task id: TaskID, showProgress: Boo
         last = record
         if showProgress { line.update(record) }
     }
-    guard let last else { throw ClientError("task_ended", "task \(id) could not be read") }
+    guard let last else { throw ClientError(.taskEnded, "task \(id) could not be read") }
     return last
 }

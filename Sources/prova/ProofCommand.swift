@@ -66,7 +66,7 @@ struct ProofCommand: AsyncParsableCommand {
                                         redundancy: redundancy, verifiers: verifiers, proverSet: proverSet, environment: env, maxFee: fee)
                 let status = try await client.send(.requestProof(body), signedBy: signer)
                 guard let taskID = status.outcome?.created else {
-                    throw ClientError("bad_answer", "the node committed the request but did not name the task; look for it with `prova task list --mine --key \(key.key)`")
+                    throw ClientError(.badAnswer, "the node committed the request but did not name the task; look for it with `prova task list --mine --key \(key.key)`")
                 }
                 if !wait {
                     if options.json { return try Output.json(status) }
@@ -117,7 +117,7 @@ func withTimeout<Result: Sendable>(seconds: Seconds, task: TaskID, _ operation: 
         group.addTask { try await operation() }
         group.addTask {
             try await Task.sleep(for: .seconds(seconds))
-            throw ClientError("timeout", "task \(task) is not finished after \(Units.formatDuration(seconds)); it goes on — follow it with `prova task watch \(task)`")
+            throw ClientError(.timeout, "task \(task) is not finished after \(Units.formatDuration(seconds)); it goes on — follow it with `prova task watch \(task)`")
         }
         defer { group.cancelAll() }
         guard let result = try await group.next() else { throw CancellationError() }

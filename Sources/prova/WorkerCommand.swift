@@ -6,6 +6,7 @@ import ProvaCore
 import ProvaSandbox
 import ProvaWorker
 import ServiceLifecycle
+import UnixSignals
 
 /// `prova worker`: run a prover node, and inspect one.
 struct WorkerCommand: AsyncParsableCommand {

@@ -40,7 +40,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 let body = try await client.resolve(manifest, baseDirectory: url.deletingLastPathComponent())
                 let status = try await client.send(.submitWorkflow(body), signedBy: signer)
                 guard let id = status.outcome?.created else {
-                    throw ClientError("bad_answer", "the node committed the workflow but did not name it; see `prova workflow show` with the ID from its events")
+                    throw ClientError(.badAnswer, "the node committed the workflow but did not name it; see `prova workflow show` with the ID from its events")
                 }
                 if !wait {
                     if options.json { return try Output.json(status) }

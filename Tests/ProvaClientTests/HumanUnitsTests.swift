@@ -20,7 +20,7 @@ struct HumanUnitsTests {
             default: _ = try HumanUnits.resources(cpus: "1", memory: "1GiB", gpus: value)
             }
         }
-        #expect(error?.code == "bad_option")
+        #expect(error?.code == .badOption)
         #expect(error?.message.hasPrefix("--\(option): ") == true)
     }
 

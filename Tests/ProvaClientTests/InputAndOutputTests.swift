@@ -2,6 +2,7 @@ import Foundation
 import ProvaCore
 import Testing
 @testable import ProvaClient
+import NIOCore
 
 @Suite(.tags(.unit))
 struct InputAndOutputTests {
@@ -21,7 +22,7 @@ struct InputAndOutputTests {
     @Test(arguments: ["https://h/w.bin", "https://h/w.bin#abc:10", "https://h/w.bin#DIGEST", "ftp://h/w.bin#D:10", "https://h/#D:10", "https://h/w#D:lots"])
     func badRemoteInputsAreRefused(_ template: String) {
         let error = #expect(throws: ClientError.self) { try InputSource.parse(template.replacingOccurrences(of: "D", with: digest)) }
-        #expect(error?.code == "bad_input")
+        #expect(error?.code == .badInput)
     }
 
     @Test func outputPathsStayInsideTheDirectory() throws {
@@ -35,7 +36,7 @@ struct InputAndOutputTests {
 
     @Test func badDigestIsRefusedBeforeAnyRequest() {
         let error = #expect(throws: ClientError.self) { try ProvaClient.checkDigest("xyz") }
-        #expect(error?.code == "bad_digest")
+        #expect(error?.code == .badDigest)
         #expect(throws: Never.self) { try ProvaClient.checkDigest(digest) }
     }
 

@@ -62,7 +62,7 @@ struct KeyStoreTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let first = try store.create("alice")
         let error = #expect(throws: ClientError.self) { try store.create("alice") }
-        #expect(error?.code == "key_exists")
+        #expect(error?.code == .keyExists)
         #expect(try store.load("alice").address == first.address)
     }
 
@@ -70,7 +70,7 @@ struct KeyStoreTests {
     func badNamesAreRefused(_ name: String) throws {
         defer { try? FileManager.default.removeItem(at: root) }
         let error = #expect(throws: ClientError.self) { try store.create(name) }
-        #expect(error?.code == "bad_key_name")
+        #expect(error?.code == .badKeyName)
         #expect(!FileManager.default.fileExists(atPath: store.directory.path))
     }
 
@@ -94,7 +94,7 @@ struct KeyStoreTests {
 
     @Test func unknownKeySaysHowToCreateIt() throws {
         let error = #expect(throws: ClientError.self) { try store.load("nobody") }
-        #expect(error?.code == "unknown_key")
+        #expect(error?.code == .unknownKey)
         #expect(error?.message.contains("prova keys new nobody") == true)
     }
 
@@ -104,7 +104,7 @@ struct KeyStoreTests {
         stored.address = String(repeating: "0", count: 40)
         try JSONEncoder().encode(stored).write(to: store.file(for: "eve"))
         let error = #expect(throws: ClientError.self) { try store.load("eve") }
-        #expect(error?.code == "bad_key_file")
+        #expect(error?.code == .badKeyFile)
     }
 
     @Test func standardLocationFollowsProvaHome() {

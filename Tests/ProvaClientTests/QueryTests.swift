@@ -1,5 +1,6 @@
 import Testing
 @testable import ProvaClient
+import ProvaCore
 
 @Suite(.tags(.unit))
 struct QueryTests {
@@ -33,6 +34,6 @@ struct QueryTests {
     @Test(arguments: ["127.0.0.1:8545", "ftp://host", "http://", "http://host/v1", "not a url"])
     func badNodeURLsAreRefused(_ url: String) {
         let error = #expect(throws: ClientError.self) { try ProvaClient(node: url) }
-        #expect(error?.code == "bad_node_url")
+        #expect(error?.code == .badNodeUrl)
     }
 }

@@ -1,6 +1,7 @@
 import ProvaCore
 import Testing
 @testable import ProvaClient
+import FoundationEssentials
 
 @Suite(.tags(.unit))
 struct ServerSentEventTests {

@@ -31,12 +31,12 @@ struct TaskRecordTests {
                                        attempt(3, .delivered, deliveredAt: 6_000)])
         #expect(try record.deliverableAttempt(requireVerified: false).number == 3)
         let error = #expect(throws: ClientError.self) { try record.deliverableAttempt(requireVerified: true) }
-        #expect(error?.code == "not_verified")
+        #expect(error?.code == .notVerified)
     }
 
     @Test func nothingDeliveredSaysHowToFollowTheTask() {
         let error = #expect(throws: ClientError.self) { try task(.running, [attempt(1, .running)]).deliverableAttempt(requireVerified: false) }
-        #expect(error?.code == "not_delivered")
+        #expect(error?.code == .notDelivered)
         #expect(error?.message.contains("prova task watch t") == true)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProvaClient
+import ProvaCore
 
 @Suite(.tags(.unit))
 struct WorkflowManifestTests {
@@ -22,7 +23,7 @@ struct WorkflowManifestTests {
         let error = #expect(throws: ClientError.self) {
             try WorkflowManifest.decode(Data(#"{"name": "x", "steps": [{"name": "a"}]}"#.utf8), source: "wf.json")
         }
-        #expect(error?.code == "bad_workflow")
+        #expect(error?.code == .badWorkflow)
         #expect(error?.message.contains("program") == true)
         #expect(error?.message.contains("wf.json") == true)
     }

@@ -35,7 +35,7 @@ struct EncodingAndSigningTests {
 
         var tampered = decoded
         tampered.nonce = 8
-        #expect(throws: ProvaCoreError("bad_signature", "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")) {
+        #expect(throws: ProvaCoreError(.badSignature, "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")) {
             try tampered.verified(chainID: "c")
         }
         #expect(throws: ProvaCoreError.self) { try decoded.verified(chainID: "other") }

@@ -33,7 +33,7 @@ func events(_ events: [LedgerEvent], _ kind: LedgerEvent.Kind, task: TaskID? = n
 }
 
 /// Asserts that a transaction is refused with `code` and that the refusal changed nothing.
-func expectRefusal(_ chain: inout TestChain, _ body: TransactionBody, by key: AccountKey, code: String,
+func expectRefusal(_ chain: inout TestChain, _ body: TransactionBody, by key: AccountKey, code: ErrorCode,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
     var ledger = chain.ledger
     let before = ledger.state

@@ -175,7 +175,7 @@ struct RuleTests {
         #expect(task.refunded > 0 && task.refunded < fee)
         #expect(task.refunded + task.paid <= fee)
         #expect(chain.state.workers[prover.address]?.earned ?? 0 > 0)
-        try expectRefusal(&chain, .cancelTask(CancelTask(task: running)), by: user, code: "already_finished")
+        try expectRefusal(&chain, .cancelTask(CancelTask(task: running)), by: user, code: .alreadyFinished)
         expectConserved(chain.state)
     }
 
@@ -230,9 +230,9 @@ struct RuleTests {
         let members = Array(keys.prefix(5))
         try chain.submit(.createProverSet(CreateProverSet(name: "h100", members: members.map(\.address))), by: user)
         // Listed but not opted in: requests naming the set cannot be served yet.
-        try expectRefusal(&chain, proofRequest(program, proverSet: "h100"), by: user, code: "no_worker_fits")
+        try expectRefusal(&chain, proofRequest(program, proverSet: "h100"), by: user, code: .noWorkerFits)
         try chain.block(members.map { chain.sign(.joinProverSet(JoinProverSet(name: "h100")), by: $0) })
-        try expectRefusal(&chain, .joinProverSet(JoinProverSet(name: "h100")), by: keys[6], code: "not_admitted")
+        try expectRefusal(&chain, .joinProverSet(JoinProverSet(name: "h100")), by: keys[6], code: .notAdmitted)
         let id = try request(&chain, proofRequest(program, proverSet: "h100"))
         var workers = SimulatedWorkers(keys: keys)
         workers.observe(chain.outcomes[chain.outcomes.count - 1].events, state: chain.state)
@@ -250,7 +250,7 @@ struct RuleTests {
         try chain.submit(.registerWorker(RegisterWorker(capacity: Fixtures.gpuNode, diskBytes: 1 << 40, labels: ["gpu": "h100"], stake: 100 * MicroCredit.perCredit)), by: labelled)
         try chain.submit(.createProverSet(CreateProverSet(name: "gpus", labels: ["gpu": "h100"])), by: user)
         try chain.submit(.joinProverSet(JoinProverSet(name: "gpus")), by: labelled)
-        try expectRefusal(&chain, .joinProverSet(JoinProverSet(name: "gpus")), by: keys[0], code: "not_admitted")
+        try expectRefusal(&chain, .joinProverSet(JoinProverSet(name: "gpus")), by: keys[0], code: .notAdmitted)
         #expect(chain.state.proverSets["gpus"]?.joined == [labelled.address])
     }
 

@@ -15,7 +15,7 @@ struct RefusalTests {
         #expect(throws: LedgerError.self) { try ledger.check(transaction) }
         let before = chain.state
         let outcome = try chain.block([transaction])
-        #expect(outcome.rejected.first?.error.code == "bad_signature")
+        #expect(outcome.rejected.first?.error.code == .badSignature)
         #expect(chain.state.balance(of: user.address) == before.balance(of: user.address))
         #expect(chain.state.nonce(of: user.address) == before.nonce(of: user.address))
     }
@@ -30,7 +30,7 @@ struct RefusalTests {
             _ = try ledger.check(transaction)
             Issue.record("accepted a transaction for another chain")
         } catch let error as LedgerError {
-            #expect(error.code == "wrong_chain")
+            #expect(error.code == .wrongChain)
         }
         #expect(ledger.state == chain.state)
     }
@@ -40,8 +40,8 @@ struct RefusalTests {
         var (chain, _, _) = try chainWithProgram()
         let body = TransactionBody.transfer(Transfer(to: otherUser.address, amount: 1))
         let used = chain.state.nonce(of: user.address) - 1
-        try expectRefusal(&chain, body, by: user, code: "nonce_replayed", nonce: used)
-        try expectRefusal(&chain, body, by: user, code: "nonce_skipped", nonce: used + 5)
+        try expectRefusal(&chain, body, by: user, code: .nonceReplayed, nonce: used)
+        try expectRefusal(&chain, body, by: user, code: .nonceSkipped, nonce: used + 5)
     }
 
     @Test("insufficient balance for a transfer and for a fee")
@@ -49,26 +49,26 @@ struct RefusalTests {
         var (chain, _, program) = try chainWithProgram()
         let broke = AccountKey(deterministicFrom: "broke")
         try chain.submit(.transfer(Transfer(to: broke.address, amount: 10)), by: user)
-        try expectRefusal(&chain, .transfer(Transfer(to: user.address, amount: 11)), by: broke, code: "insufficient_balance")
-        try expectRefusal(&chain, proofRequest(program), by: broke, code: "insufficient_balance")
+        try expectRefusal(&chain, .transfer(Transfer(to: user.address, amount: 11)), by: broke, code: .insufficientBalance)
+        try expectRefusal(&chain, proofRequest(program), by: broke, code: .insufficientBalance)
     }
 
     @Test("unknown and blocked programs")
     func programs() throws {
         var (chain, _, program) = try chainWithProgram()
-        try expectRefusal(&chain, proofRequest(SHA256Hex.of("nothing")), by: user, code: "unknown_program")
-        try expectRefusal(&chain, .blockProgram(BlockProgram(program: program, reason: "abuse")), by: user, code: "not_authority")
+        try expectRefusal(&chain, proofRequest(SHA256Hex.of("nothing")), by: user, code: .unknownProgram)
+        try expectRefusal(&chain, .blockProgram(BlockProgram(program: program, reason: "abuse")), by: user, code: .notAuthority)
         try chain.submit(.blockProgram(BlockProgram(program: program, reason: "abuse")), by: chain.authority)
-        try expectRefusal(&chain, proofRequest(program), by: user, code: "program_blocked")
-        try expectRefusal(&chain, .deployProgram(Fixtures.program("demo")), by: otherUser, code: "program_exists")
+        try expectRefusal(&chain, proofRequest(program), by: user, code: .programBlocked)
+        try expectRefusal(&chain, .deployProgram(Fixtures.program("demo")), by: otherUser, code: .programExists)
     }
 
     @Test("resources larger than any worker")
     func tooLarge() throws {
         var (chain, _, program) = try chainWithProgram()
-        try expectRefusal(&chain, proofRequest(program, cpus: 65), by: user, code: "no_worker_fits")
-        try expectRefusal(&chain, proofRequest(program, gpus: 3), by: user, code: "no_worker_fits")
-        try expectRefusal(&chain, proofRequest(program, memoryGiB: 381), by: user, code: "no_worker_fits")
+        try expectRefusal(&chain, proofRequest(program, cpus: 65), by: user, code: .noWorkerFits)
+        try expectRefusal(&chain, proofRequest(program, gpus: 3), by: user, code: .noWorkerFits)
+        try expectRefusal(&chain, proofRequest(program, memoryGiB: 381), by: user, code: .noWorkerFits)
     }
 
     @Test("accept, result and vote from a worker that was not chosen; vote twice; result after the deadline")
@@ -79,22 +79,22 @@ struct RefusalTests {
         let proverAddress = try #require(task.attempts.first?.worker)
         let prover = try #require(keys.first { $0.address == proverAddress })
         let stranger = try #require(keys.first { $0.address != proverAddress })
-        try expectRefusal(&chain, .acceptTask(AcceptTask(task: id, attempt: 1)), by: stranger, code: "not_assigned")
-        try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: prover, code: "not_running")
+        try expectRefusal(&chain, .acceptTask(AcceptTask(task: id, attempt: 1)), by: stranger, code: .notAssigned)
+        try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: prover, code: .notRunning)
         try chain.submit(.acceptTask(AcceptTask(task: id, attempt: 1)), by: prover)
-        try expectRefusal(&chain, .acceptTask(AcceptTask(task: id, attempt: 1)), by: prover, code: "not_awaiting_acceptance")
-        try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: stranger, code: "not_assigned")
+        try expectRefusal(&chain, .acceptTask(AcceptTask(task: id, attempt: 1)), by: prover, code: .notAwaitingAcceptance)
+        try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: stranger, code: .notAssigned)
         let proof = OutputRef(path: "proof.bin", digest: SimulatedWorkers.validProofDigest(id), size: 64)
         try chain.submit(.submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [proof])), by: prover)
         let delivered = try #require(chain.task(id) as TaskRecord?)
         let verifiers = delivered.attempts[0].verifiers.map(\.worker)
         #expect(verifiers.count == 3)
         let outsider = try #require(keys.first { !verifiers.contains($0.address) && $0.address != proverAddress })
-        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: outsider, code: "not_verifier")
-        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: prover, code: "not_verifier")
+        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: outsider, code: .notVerifier)
+        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: prover, code: .notVerifier)
         let verifier = try #require(keys.first { $0.address == verifiers[0] })
         try chain.submit(.submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier)
-        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier, code: "already_voted")
+        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier, code: .alreadyVoted)
     }
 
     @Test("a result after the running deadline is refused")
@@ -110,7 +110,7 @@ struct RefusalTests {
         let late = chain.sign(.submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: prover)
         // The block carrying the result is stamped 1 ms past the deadline: the result is refused, then the attempt times out.
         let outcome = try chain.block([late], interval: deadline - chain.now + 1)
-        #expect(outcome.rejected.first?.error.code == "deadline_passed")
+        #expect(outcome.rejected.first?.error.code == .deadlinePassed)
         #expect(chain.state.nonce(of: prover.address) == before.nonce(of: prover.address))
         #expect(chain.task(id)?.attempts.first?.state == .timedOut)
     }
@@ -123,21 +123,21 @@ struct RefusalTests {
             WorkflowStep(name: "a", program: program, inputs: [.output(ofStep: "b", path: "proof.bin")], resources: resources, timeLimitSeconds: 10),
             WorkflowStep(name: "b", program: program, inputs: [.output(ofStep: "a", path: "proof.bin")], resources: resources, timeLimitSeconds: 10),
         ])
-        try expectRefusal(&chain, .submitWorkflow(cycle), by: user, code: "invalid_field")
+        try expectRefusal(&chain, .submitWorkflow(cycle), by: user, code: .invalidField)
         let dangling = SubmitWorkflow(name: "dangling", steps: [
             WorkflowStep(name: "a", program: program, inputs: [.output(ofStep: "zzz", path: "proof.bin")], resources: resources, timeLimitSeconds: 10),
         ])
-        try expectRefusal(&chain, .submitWorkflow(dangling), by: user, code: "invalid_field")
+        try expectRefusal(&chain, .submitWorkflow(dangling), by: user, code: .invalidField)
     }
 
     @Test("only the authority mints; only the requester cancels; unknown tasks")
     func permissions() throws {
         var (chain, _, program) = try chainWithProgram()
-        try expectRefusal(&chain, .mint(Mint(to: user.address, amount: 1)), by: user, code: "not_authority")
+        try expectRefusal(&chain, .mint(Mint(to: user.address, amount: 1)), by: user, code: .notAuthority)
         let id = try request(&chain, proofRequest(program))
-        try expectRefusal(&chain, .cancelTask(CancelTask(task: id)), by: otherUser, code: "not_requester")
-        try expectRefusal(&chain, .cancelTask(CancelTask(task: SHA256Hex.of("none"))), by: user, code: "unknown_task")
-        try expectRefusal(&chain, .acceptTask(AcceptTask(task: SHA256Hex.of("none"), attempt: 1)), by: user, code: "unknown_task")
+        try expectRefusal(&chain, .cancelTask(CancelTask(task: id)), by: otherUser, code: .notRequester)
+        try expectRefusal(&chain, .cancelTask(CancelTask(task: SHA256Hex.of("none"))), by: user, code: .unknownTask)
+        try expectRefusal(&chain, .acceptTask(AcceptTask(task: SHA256Hex.of("none"), attempt: 1)), by: user, code: .unknownTask)
     }
 
     @Test("a block with a bad header or a bad transaction is refused whole and changes nothing")
@@ -159,8 +159,8 @@ struct RefusalTests {
         wrongParent.header.previousHash = SHA256Hex.of("elsewhere")
         var forgedTransaction = good
         forgedTransaction.transactions[0].nonce += 1
-        for (block, code) in [(wrongHeight, "bad_height"), (wrongDigest, "state_digest_mismatch"), (wrongTime, "bad_timestamp"),
-                              (wrongParent, "bad_previous_hash"), (forgedTransaction, "bad_transaction")] {
+        for (block, code) in [(wrongHeight, ErrorCode.badHeight), (wrongDigest, .stateDigestMismatch), (wrongTime, .badTimestamp),
+                              (wrongParent, .badPreviousHash), (forgedTransaction, .badTransaction)] {
             do {
                 _ = try follower.apply(block)
                 Issue.record("accepted a bad block (\(code))")
@@ -175,7 +175,7 @@ struct RefusalTests {
 }
 
 /// `expectRefusal` with an explicit nonce.
-func expectRefusal(_ chain: inout TestChain, _ body: TransactionBody, by key: AccountKey, code: String, nonce: UInt64,
+func expectRefusal(_ chain: inout TestChain, _ body: TransactionBody, by key: AccountKey, code: ErrorCode, nonce: UInt64,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
     var ledger = chain.ledger
     let before = ledger.state

@@ -88,7 +88,7 @@ struct ScenarioTests {
         #expect(chain.state.programs[program]?.blocked == true)
         // Nobody was slashed: the program was at fault.
         #expect(chain.state.workers.values.allSatisfy { $0.slashed == 0 })
-        try expectRefusal(&chain, proofRequest(program), by: user, code: "program_blocked")
+        try expectRefusal(&chain, proofRequest(program), by: user, code: .programBlocked)
         expectConserved(chain.state)
     }
 

@@ -105,7 +105,7 @@ struct DataDirectoryTests {
                 _ = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: live.directory, port: 0))
                 Issue.record("a second node opened a data directory in use")
             } catch let error as NodeError {
-                #expect(error.code == "data_directory_in_use")
+                #expect(error.code == .dataDirectoryInUse)
             }
         }
     }

@@ -8,6 +8,8 @@ import ProvaNode
 import ProvaTesting
 import ServiceLifecycle
 import Testing
+import NIOCore
+import NIOHTTP1
 
 /// A validator node running in this process on a free port, with genesis workers whose keys the test holds.
 struct LiveNode: Sendable {
@@ -44,7 +46,7 @@ struct LiveNode: Sendable {
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw ClientError("no_port", "the node did not start listening") }
+            guard let port = await iterator.next() else { throw ClientError(.noPort, "the node did not start listening") }
             let url = "http://127.0.0.1:\(port)"
             let live = LiveNode(url: url, node: node, client: try ProvaClient(node: url), workers: workers, user: user, chainID: chainID, directory: directory)
             do {
@@ -77,8 +79,8 @@ struct LiveNode: Sendable {
         return (Int(response.status.code), String(buffer: bytes))
     }
 
-    /// Decodes `{code, message}` from an error body.
+    /// The `code` of a `{code, message}` error body, as the wire spells it.
     static func errorCode(_ body: String) -> String? {
-        (try? JSONDecoder().decode(APIError.self, from: Data(body.utf8)))?.code
+        (try? JSONDecoder().decode(APIError.self, from: Data(body.utf8)))?.code.rawValue
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ProvaCore
 import Testing
+import ProvaClient
 
 /// The OpenAPI document matches the routes: every documented path and method is served (no "no route" answer),
 /// and answers with one of the statuses the document lists for it.

@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 import Testing
 
 @testable import ProvaSandbox
@@ -156,7 +157,7 @@ struct HostileProgramTests {
         #expect(result.exitCode == 0)
         #expect(result.stdout == Data(count: 1000))
         #expect(result.stdoutTruncated)
-        #expect(result.stdoutSHA256 == Digest.sha256Hex(Data(count: 5_000_000)))
+        #expect(result.stdoutSHA256 == SHA256Hex.of(Data(count: 5_000_000)))
         #expect(result.stderrText == "done\n" && !result.stderrTruncated)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 
 @testable import ProvaSandbox
 
@@ -40,10 +41,10 @@ enum ImageFixtures {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(id), withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: layer, to: directory.appendingPathComponent(id + "/layer.tar"))
             layerNames.append(id + "/layer.tar")
-            diffIDs.append("sha256:" + (try Digest.sha256Hex(ofFile: layer)))
+            diffIDs.append("sha256:" + (try FileDigest.sha256Hex(ofFile: layer)))
         }
         let config = try json(["architecture": "amd64", "os": "linux", "rootfs": ["type": "layers", "diff_ids": diffIDs]])
-        let configName = Digest.sha256Hex(config) + ".json"
+        let configName = SHA256Hex.of(config) + ".json"
         try config.write(to: directory.appendingPathComponent(configName))
         try json([["Config": configName, "RepoTags": ["prova/test:1"], "Layers": layerNames]])
             .write(to: directory.appendingPathComponent("manifest.json"))
@@ -57,7 +58,7 @@ enum ImageFixtures {
         let blobs = directory.appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         func addBlob(_ data: Data) throws -> String {
-            let hex = Digest.sha256Hex(data)
+            let hex = SHA256Hex.of(data)
             try data.write(to: blobs.appendingPathComponent(hex))
             return "sha256:" + hex
         }
@@ -106,7 +107,7 @@ enum ImageFixtures {
     }
 
     static func digest(of archive: URL) throws -> String {
-        "sha256:" + (try Digest.sha256Hex(ofFile: archive))
+        "sha256:" + (try FileDigest.sha256Hex(ofFile: archive))
     }
 
     private static func pack(_ directory: URL) throws -> URL {

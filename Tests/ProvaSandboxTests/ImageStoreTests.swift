@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ProvaSandbox
+import ProvaCore
 
 @Suite("ImageStore: importing images", .tags(.integration))
 struct ImageStoreTests {
@@ -48,7 +49,7 @@ struct ImageStoreTests {
         let error = await #expect(throws: SandboxError.self) {
             try await store.rootfs(forArchive: archive, expectedDigest: String(repeating: "ab", count: 32))
         }
-        #expect(error?.code == "digest_mismatch")
+        #expect(error?.code == .digestMismatch)
         #expect(await store.importedDigests().isEmpty)
     }
 
@@ -59,7 +60,7 @@ struct ImageStoreTests {
         let error = await #expect(throws: SandboxError.self) {
             try await store.rootfs(forArchive: archive, expectedDigest: ImageFixtures.digest(of: archive))
         }
-        #expect(error?.code == "digest_mismatch")
+        #expect(error?.code == .digestMismatch)
         #expect(await store.importedDigests().isEmpty)
     }
 
@@ -135,7 +136,7 @@ struct UnsafeArchiveTests {
         let error = await #expect(throws: SandboxError.self) {
             try await store.rootfs(forArchive: archive, expectedDigest: ImageFixtures.digest(of: archive))
         }
-        #expect(error?.code == "unsafe_archive", "\(String(describing: error))")
+        #expect(error?.code == .unsafeArchive, "\(String(describing: error))")
         #expect(!FileManager.default.fileExists(atPath: escape.path + "/escaped"))
         #expect(await store.importedDigests().isEmpty)
     }

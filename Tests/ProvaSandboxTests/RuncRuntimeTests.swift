@@ -1,4 +1,5 @@
 import Foundation
+import ProvaCore
 import Testing
 
 @testable import ProvaSandbox
@@ -22,10 +23,10 @@ struct RuncRuntimeTests {
         #expect(result.stdoutText == "six x seven\n")
         #expect(result.stderrText == "env=task-1\n")
         #expect(!result.timedOut && !result.oomKilled && !result.outputLimitExceeded)
-        #expect(result.stdoutSHA256 == Digest.sha256Hex(Data("six x seven\n".utf8)))
+        #expect(result.stdoutSHA256 == SHA256Hex.of(Data("six x seven\n".utf8)))
         #expect(result.outputs.map(\.path) == ["result.txt", "sub/b.bin"], "symlinks are not collected")
         let abc = try #require(result.outputs.last)
-        #expect(abc.size == 3 && abc.sha256 == Digest.sha256Hex(Data("abc".utf8)))
+        #expect(abc.size == 3 && abc.sha256 == SHA256Hex.of(Data("abc".utf8)))
         let copied = try String(contentsOf: spec.outputDirectory.appendingPathComponent("result.txt"), encoding: .utf8)
         #expect(copied == "answer: 12\n")
         #expect(result.peakMemoryBytes > 0)
@@ -54,7 +55,7 @@ struct RuncRuntimeTests {
     func duplicateEnvironment() async throws {
         let spec = try Fixtures.spec("true", environment: ["A=1", "B=2", "A=3"])
         let error = await #expect(throws: SandboxError.self) { try await Fixtures.runtime().run(spec) }
-        #expect(error?.code == "duplicate_environment")
+        #expect(error?.code == .duplicateEnvironment)
     }
 
     @Test("cancelling a run kills the container and removes it and its bundle")
@@ -75,7 +76,7 @@ struct RuncRuntimeTests {
         #expect(line == "started\n")
         run.cancel()
         let error = await #expect(throws: SandboxError.self) { try await run.value }
-        #expect(error?.code == "cancelled")
+        #expect(error?.code == .cancelled)
         await unblock.value
         #expect(try FileManager.default.contentsOfDirectory(atPath: spec.workingDirectory.path).isEmpty)
         let runc = try #require(Executable.locate("runc"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ProvaSandbox
+import ProvaCore
 
 @Suite("Seccomp profile conversion", .tags(.unit))
 struct SeccompProfileTests {
@@ -47,7 +48,7 @@ struct SeccompProfileTests {
     @Test("a malformed profile is a SandboxError")
     func malformed() {
         let error = #expect(throws: SandboxError.self) { try SeccompProfile.fromMoby(Data("[]".utf8)) }
-        #expect(error?.code == "seccomp_profile_invalid")
+        #expect(error?.code == .seccompProfileInvalid)
     }
 }
 
@@ -184,6 +185,6 @@ struct TarReaderTests {
         let file = try Fixtures.temporaryDirectory("corrupt").appendingPathComponent("x.tar")
         try bytes.write(to: file)
         let error = #expect(throws: SandboxError.self) { try TarReader.entries(ofFile: file.path) }
-        #expect(error?.code == "invalid_archive")
+        #expect(error?.code == .invalidArchive)
     }
 }

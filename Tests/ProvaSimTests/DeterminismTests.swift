@@ -2,6 +2,7 @@ import ProvaCore
 import ProvaTesting
 import Testing
 @testable import ProvaSim
+import ProvaLedger
 
 @Suite("Simulator determinism", .tags(.integration))
 struct DeterminismTests {

@@ -110,7 +110,7 @@ struct UnitTests {
             try SimConfig(operators: 20_000).validate()
             Issue.record("expected an error")
         } catch let error as SimError {
-            #expect(error.code == "bad_config")
+            #expect(error.code == .badConfig)
             #expect(error.message.contains("--operators"))
         } catch {
             Issue.record("unexpected \(error)")

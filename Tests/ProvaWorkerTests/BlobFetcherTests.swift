@@ -57,13 +57,13 @@ struct BlobFetcherTests {
             let refused = await #expect(throws: WorkerError.self) {
                 try await fetcher.fetch(digest: digest, size: 1 << 20, url: url, to: directory.appendingPathComponent("c"))
             }
-            #expect(refused?.code == "too_large")
+            #expect(refused?.code == .tooLarge)
             // On no node and no URL: a clear "missing" error.
             let missing = await #expect(throws: WorkerError.self) {
                 try await self.fetcher(sources: [network.url], directory: directory.appendingPathComponent("d"))
                     .fetch(digest: other, size: nil, url: nil, to: directory.appendingPathComponent("d.bin"))
             }
-            #expect(missing?.code == "blob_missing")
+            #expect(missing?.code == .blobMissing)
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("a").path))
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("b").path))
         }

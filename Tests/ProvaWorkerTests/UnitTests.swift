@@ -41,7 +41,7 @@ struct UnitTests {
         #expect(throws: WorkerError.self) { try WorkerConfiguration.labels("a=1,a=2") }
         #expect(try WorkerConfiguration.gpus(0, discovered: []).isEmpty)
         let error = #expect(throws: WorkerError.self) { try WorkerConfiguration.gpus(1, discovered: []) }
-        #expect(error?.code == "gpus_missing")
+        #expect(error?.code == .gpusMissing)
         let devices = [GPUDevice(index: 0, path: "/dev/nvidia0", major: 195, minor: 0), GPUDevice(index: 1, path: "/dev/nvidia1", major: 195, minor: 1)]
         #expect(try WorkerConfiguration.gpus(1, discovered: devices) == [devices[0]])
     }
