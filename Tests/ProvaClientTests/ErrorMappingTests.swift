@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import ProvaCore
+import ProvaTesting
 import Testing
 @testable import ProvaClient
 

@@ -1,4 +1,5 @@
 import ProvaCore
+import ProvaTesting
 import Testing
 @testable import ProvaClient
 

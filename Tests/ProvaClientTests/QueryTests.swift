@@ -1,3 +1,4 @@
+import ProvaTesting
 import Testing
 @testable import ProvaClient
 import ProvaCore

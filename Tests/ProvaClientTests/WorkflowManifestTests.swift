@@ -1,4 +1,5 @@
 import Foundation
+import ProvaTesting
 import Testing
 @testable import ProvaClient
 import ProvaCore

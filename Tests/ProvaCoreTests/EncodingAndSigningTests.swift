@@ -1,5 +1,6 @@
 import Foundation
 import ProvaCore
+import ProvaTesting
 import Testing
 
 @Suite("Canonical encoding and signatures", .tags(.unit))

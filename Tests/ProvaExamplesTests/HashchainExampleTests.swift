@@ -1,5 +1,6 @@
 import Foundation
 import ProvaSandbox
+import ProvaTesting
 import Testing
 
 /// The hashchain example (examples/hashchain) run for real: build.sh, ImageStore import, runc.

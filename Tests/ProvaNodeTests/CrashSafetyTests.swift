@@ -2,6 +2,7 @@ import Foundation
 import ProvaClient
 import ProvaNode
 import ProvaCore
+import ProvaTesting
 import Testing
 
 /// A node killed with SIGKILL while transactions stream in loses nothing it acknowledged as committed.

@@ -1,5 +1,6 @@
 import Foundation
 import ProvaCore
+import ProvaTesting
 import Testing
 
 @testable import ProvaSandbox

@@ -1,5 +1,6 @@
 import ProvaCore
 import ProvaLedger
+import ProvaTesting
 import Testing
 @testable import ProvaSim
 

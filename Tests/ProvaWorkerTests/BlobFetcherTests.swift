@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ProvaClient
 import ProvaCore
+import ProvaTesting
 import Testing
 
 @testable import ProvaWorker

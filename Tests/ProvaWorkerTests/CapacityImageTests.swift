@@ -3,6 +3,7 @@ import ProvaCore
 import ProvaNode
 import ProvaSandbox
 import ProvaWorker
+import ProvaTesting
 import Testing
 
 /// The capacity-test image in real runc containers, without a chain.

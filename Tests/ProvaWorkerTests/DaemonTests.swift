@@ -2,6 +2,7 @@ import Foundation
 import ProvaClient
 import ProvaCore
 import ProvaWorker
+import ProvaTesting
 import Testing
 
 /// Real workers (real runc containers) against a real in-process node. They wait on chain state with generous

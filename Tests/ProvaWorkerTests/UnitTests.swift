@@ -1,6 +1,7 @@
 import Foundation
 import ProvaCore
 import ProvaSandbox
+import ProvaTesting
 import Testing
 
 @testable import ProvaWorker

@@ -1,5 +1,0 @@
-import Testing
-
-extension Tag {
-    @Tag static var unit: Self
-}

@@ -1,8 +1,0 @@
-import Testing
-
-extension Tag {
-    @Tag static var unit: Self
-    @Tag static var integration: Self
-    @Tag static var endToEnd: Self
-    @Tag static var property: Self
-}
