@@ -15,7 +15,7 @@ public struct BlockHeader: Codable, Sendable, Hashable {
 
     /// SHA-256 of the canonical header.
     public var hash: String {
-        SHA256Hex.of((try? CanonicalJSON.encode(self)) ?? [])
+        CanonicalJSON.hash(of: self)
     }
 }
 

@@ -15,6 +15,17 @@ public enum CanonicalJSON {
     public static func string<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encode(value), as: UTF8.self)
     }
+
+    /// SHA-256 (hex) of the canonical encoding of a value made only of integers, strings, booleans, arrays and objects —
+    /// every header, genesis and deploy body. Such a value always encodes; a failure is a programming error (a
+    /// floating-point field added to a hashed type) and traps with a message, rather than hashing empty bytes.
+    public static func hash<T: Encodable>(of value: T) -> String {
+        do {
+            return SHA256Hex.of(try encode(value))
+        } catch {
+            preconditionFailure("\(T.self) has no canonical encoding: \(error)")
+        }
+    }
 }
 
 /// A mutable tree node; containers hand out references so nested containers can fill them later.

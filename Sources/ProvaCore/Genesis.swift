@@ -38,7 +38,7 @@ public struct Genesis: Codable, Sendable, Hashable {
 
     /// Hash of the canonical genesis; the previous hash of block 1.
     public var hash: String {
-        SHA256Hex.of((try? CanonicalJSON.encode(self)) ?? [])
+        CanonicalJSON.hash(of: self)
     }
 
     public func validate() throws {

@@ -11,8 +11,13 @@ public struct AccountKey: Sendable {
     public let publicKeyHex: String
 
     public var privateKey: Curve25519.Signing.PrivateKey {
-        // The seed was validated on creation, so this cannot fail.
-        (try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)) ?? Curve25519.Signing.PrivateKey()
+        do {
+            return try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        } catch {
+            // The seed was validated when this key was made: failing now is a programming error, never a reason to
+            // sign with some other key.
+            preconditionFailure("a validated Ed25519 seed no longer loads: \(error)")
+        }
     }
 
     private init(validSeed: [UInt8], key: Curve25519.Signing.PrivateKey) {
@@ -40,17 +45,24 @@ public struct AccountKey: Sendable {
     /// A key derived deterministically from a label: for tests, simulations and devnets only.
     public init(deterministicFrom label: String) {
         let digest = Array(SHA256.hash(data: Array("prova-deterministic-key:\(label)".utf8)))
-        // Any 32 bytes are a valid Ed25519 seed.
-        let key = (try? Curve25519.Signing.PrivateKey(rawRepresentation: digest)) ?? Curve25519.Signing.PrivateKey()
-        self.init(validSeed: Array(key.rawRepresentation), key: key)
+        do {
+            self.init(validSeed: digest, key: try Curve25519.Signing.PrivateKey(rawRepresentation: digest))
+        } catch {
+            // Any 32 bytes are a valid Ed25519 seed; a failure is a programming error, never a reason to use a random key.
+            preconditionFailure("a 32-byte Ed25519 seed was refused: \(error)")
+        }
     }
 
     public var seedHex: String { Hex.encode(seed) }
     public var address: Address { Addresses.from(publicKeyHex: publicKeyHex) ?? "" }
 
     public func sign(_ message: [UInt8]) -> String {
-        // Signing with a valid key does not fail; an empty signature would be refused on verification.
-        Hex.encode((try? privateKey.signature(for: message)) ?? Data())
+        do {
+            return Hex.encode(try privateKey.signature(for: message))
+        } catch {
+            // Signing with a valid key does not fail; returning an empty signature would hide a programming error.
+            preconditionFailure("Ed25519 signing failed: \(error)")
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-/// What the ledger did, as daemons stream it (SSE) and as the state digest covers it.
+/// What the ledger did, as daemons stream it (SSE) and as the state digest covers it (in `DigestEncoding`).
 /// Flat on purpose: every event names the task, worker and account it concerns, so filters are one field compare.
 public struct LedgerEvent: Codable, Sendable, Hashable {
     public enum Kind: String, Codable, Sendable, Hashable, CaseIterable {
@@ -30,25 +30,5 @@ public struct LedgerEvent: Codable, Sendable, Hashable {
                 program: ProgramID? = nil, workflow: WorkflowID? = nil, amount: MicroCredits? = nil, deadlineMilliseconds: Milliseconds? = nil, detail: String? = nil) {
         self.kind = kind; self.height = height; self.task = task; self.attempt = attempt; self.worker = worker; self.account = account
         self.program = program; self.workflow = workflow; self.amount = amount; self.deadlineMilliseconds = deadlineMilliseconds; self.detail = detail
-    }
-
-    /// Bytes fed to the state digest: fixed field order, unit separators, no reflection (it runs for every event).
-    public func digestBytes(into bytes: inout [UInt8]) {
-        func field(_ text: String?) {
-            if let text { bytes.append(contentsOf: text.utf8) }
-            bytes.append(0x1f)
-        }
-        field(kind.rawValue)
-        field(String(height))
-        field(task)
-        field(attempt.map { String($0) })
-        field(worker)
-        field(account)
-        field(program)
-        field(workflow)
-        field(amount.map { String($0) })
-        field(deadlineMilliseconds.map { String($0) })
-        field(detail)
-        bytes.append(0x1e)
     }
 }

@@ -46,7 +46,7 @@ public struct DeployProgram: Codable, Sendable, Hashable {
 
     /// The program ID: SHA-256 of this body's canonical encoding.
     public var programID: ProgramID {
-        SHA256Hex.of((try? CanonicalJSON.encode(self)) ?? [])
+        CanonicalJSON.hash(of: self)
     }
 }
 

@@ -9,15 +9,13 @@ public struct Ledger: Sendable {
     /// Undo log of the transaction (or block) being applied; nil when changes need not be revertible.
     var journal: [@Sendable (inout LedgerState) -> Void]?
     var events: [LedgerEvent] = []
-    /// Keys of the records changed by the block being applied, so a store writes only those.
-    var changes = StateChanges()
     var context: BlockContext
     /// The tasks and workflows the end-of-block work must look at (derived; see `WorkIndex`).
     var work = WorkIndex()
     /// Replaces uniform random prover selection, for comparisons in the simulator only (see `SelectionPolicy`).
-    public var selectionPolicy: (any SelectionPolicy)?
+    package var selectionPolicy: (any SelectionPolicy)?
     /// How draws choose among eligible workers. Every validator uses `.tiered`; the simulator may compare `.uniform`.
-    public var placement: Placement = .tiered
+    package var placement: Placement = .tiered
 
     /// The block being applied: its height, timestamp, and the hash of the block before it (the randomness).
     struct BlockContext: Sendable {
@@ -54,7 +52,7 @@ public struct Ledger: Sendable {
                 state.accounts[initial.address] = Account(address: initial.address)
             }
         }
-        rebuildSelectable()
+        rebuildCandidates()
     }
 
     // MARK: Checking one transaction (the mempool's check-on-entry)
@@ -98,12 +96,10 @@ public struct Ledger: Sendable {
     mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?, after earlier: [VerifiedTransaction] = []) throws {
         let savedContext = context
         let savedEvents = events
-        let savedChanges = changes
         context = BlockContext(height: state.height + 1, now: state.lastTimestampMilliseconds + 1, previousHash: state.lastBlockHash)
         defer {
             context = savedContext
             events = savedEvents
-            changes = savedChanges
         }
         let checkpoint = beginJournal()
         defer { rollBack(to: checkpoint) }
@@ -205,7 +201,7 @@ public struct Ledger: Sendable {
     private mutating func applyBody(_ transactions: [VerifiedTransaction], header: BlockHeader, dropRejected: Bool) throws -> BlockOutcome {
         context = BlockContext(height: header.height, now: header.timestampMilliseconds, previousHash: header.previousHash)
         events = []
-        changes = StateChanges()
+        state.changes = StateChanges()
         var included: [VerifiedTransaction] = []
         var results: [TransactionOutcome] = []
         var rejected: [RejectedTransaction] = []
@@ -243,62 +239,10 @@ public struct Ledger: Sendable {
         state.lastBlockHash = blockHash
         state.lastTimestampMilliseconds = sealed.timestampMilliseconds
         state.stateDigest = sealed.stateDigest
-        let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected, changes: changes)
+        let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected, changes: state.changes)
         events = []
-        changes = StateChanges()
+        state.changes = StateChanges()
         return outcome
-    }
-
-    /// The running hash: previous digest, the header's position, then every state change (event) of the block.
-    private func nextDigest(after header: BlockHeader) -> String {
-        var hasher = SHA256()
-        var bytes: [UInt8] = Array(state.stateDigest.utf8)
-        bytes.append(contentsOf: "|\(header.height)|\(header.timestampMilliseconds)|\(header.proposer)|\(header.transactionsHash)|".utf8)
-        hasher.update(data: bytes)
-        bytes.removeAll(keepingCapacity: true)
-        for event in events {
-            event.digestBytes(into: &bytes)
-            if bytes.count > 16_384 {
-                hasher.update(data: bytes)
-                bytes.removeAll(keepingCapacity: true)
-            }
-        }
-        hasher.update(data: bytes)
-        return Hex.encode(hasher.finalize())
-    }
-
-    // MARK: Journal
-
-    mutating func beginJournal() -> Int {
-        if journal == nil { journal = [] }
-        let totals = state.totals
-        let openWorkflows = state.openWorkflows.count
-        let stale = state.selectableIsStale
-        journal?.append { state in
-            state.totals = totals
-            if state.openWorkflows.count > openWorkflows { state.openWorkflows.removeSubrange(openWorkflows...) }
-            state.selectableIsStale = stale || state.selectableIsStale
-        }
-        return (journal?.count ?? 1) - 1
-    }
-
-    mutating func rollBack(to checkpoint: Int) {
-        guard var entries = journal else { return }
-        while entries.count > checkpoint {
-            let undo = entries.removeLast()
-            undo(&state)
-        }
-        journal = entries
-    }
-
-    mutating func endJournal() {
-        journal = nil
-    }
-
-    /// Records how to undo a change about to be made, when a journal is open.
-    @inline(__always)
-    mutating func record(_ undo: @escaping @Sendable (inout LedgerState) -> Void) {
-        if journal != nil { journal?.append(undo) }
     }
 }
 

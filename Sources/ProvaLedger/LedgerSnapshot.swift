@@ -41,7 +41,7 @@ extension Ledger {
         state.workflows = Dictionary(snapshot.workflows.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         state.openWorkflows = snapshot.workflows.filter { $0.state == .running }.map(\.id).sorted()
         context = BlockContext(height: state.height, now: state.lastTimestampMilliseconds, previousHash: state.lastBlockHash)
-        rebuildSelectable()
+        rebuildCandidates()
         rebuildWorkIndex()
         let supply = state.supply()
         guard supply.isConserved else {

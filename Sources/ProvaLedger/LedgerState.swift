@@ -24,19 +24,21 @@ public struct LedgerState: Sendable, Equatable {
 
     /// Workflows still running.
     var openWorkflows: [WorkflowID] = []
-    /// Workers that may be drawn (active), sorted by address; rebuilt when a status changes.
-    var selectable: [Address] = []
-    /// Positions in `selectable` of the workers that declare GPUs, and of those that do not (ascending): a draw
-    /// restricted to one placement tier skips the others without looking their records up.
-    var selectableWithGPUs: [Int] = []
-    var selectableWithoutGPUs: [Int] = []
-    var selectableIsStale = true
+    /// The drawable workers, the one population every draw samples (`CandidateIndex`); rebuilt when a worker's status,
+    /// capacity or prover sets change, kept current in place as capacity is reserved and released.
+    var candidates = CandidateIndex()
+    var candidatesAreStale = true
+    /// Counts rebuilds of the index, so a rollback across a rebuild knows to rebuild it again.
+    var candidatesGeneration = 0
     /// Capacities not dominated by another active worker's: a request fits some worker iff it fits one of these.
     var capacityFrontier: [Resources] = []
-    /// Number of active workers whose declared capacity fits some resources; cleared with `selectable`.
+    /// Number of active workers whose declared capacity fits some resources; cleared with the candidates.
     var fitCounts: [Resources: Int] = [:]
     /// Jailed and exiting workers, sorted: the end-of-block work checks only these for release.
     var jailedOrExiting: [Address] = []
+    /// The keys of the records changed by the block being applied (journaled like the records themselves), for the
+    /// state digest and the store.
+    var changes = StateChanges()
 
     public struct Totals: Sendable, Equatable, Codable {
         public internal(set) var minted: MicroCredits = 0

@@ -49,9 +49,12 @@ public struct TestChain: Sendable {
         let address = key.address
         let chosen = nonce ?? nextNonce[address] ?? ledger.state.nonce(of: address)
         if nonce == nil { nextNonce[address] = chosen + 1 }
-        // Signing canonical bytes of well-formed values cannot fail.
-        return (try? UnsignedTransaction(chainID: genesis.chainID, sender: key.publicKeyHex, nonce: chosen, body: body).signed(by: key))
-            ?? SignedTransaction(unsigned: UnsignedTransaction(chainID: genesis.chainID, sender: key.publicKeyHex, nonce: chosen, body: body), signature: "")
+        do {
+            return try UnsignedTransaction(chainID: genesis.chainID, sender: key.publicKeyHex, nonce: chosen, body: body).signed(by: key)
+        } catch {
+            // Bodies a test builds are integers and strings: they always encode. Never hand out an unsigned transaction.
+            preconditionFailure("could not sign \(body.kind): \(error)")
+        }
     }
 
     /// Proposes and commits one block `interval` ms after the last; rejected transactions are left out.

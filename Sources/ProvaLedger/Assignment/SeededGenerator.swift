@@ -32,6 +32,21 @@ public struct SeededGenerator: Sendable, RandomNumberGenerator {
         self.init(seed: text)
     }
 
+    /// A generator for one stream of a word drawn from another (a placement tier): the four state words are SplitMix64
+    /// outputs from `word ^ (stream × golden ratio)`, the seeding xoshiro's authors recommend.
+    public init(word: UInt64, stream: UInt64) {
+        var mix = word ^ (stream &* 0x9E37_79B9_7F4A_7C15)
+        func splitMix() -> UInt64 {
+            mix &+= 0x9E37_79B9_7F4A_7C15
+            var z = mix
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotate(s1 &* 5, 7) &* 9
         let t = s1 << 17

@@ -20,8 +20,17 @@ public enum Placement: String, Sendable, Codable, CaseIterable {
         self == .tiered && resources.gpus == 0 ? [.withoutGPUs, .withGPUs] : [.any]
     }
 
-    enum Tier {
+    enum Tier: Hashable {
         case any, withoutGPUs, withGPUs
+
+        /// Mixed into a placement's word to seed this tier's generator (docs/PROTOCOL.md, "Selection").
+        var stream: UInt64 {
+            switch self {
+            case .any: 0
+            case .withoutGPUs: 1
+            case .withGPUs: 2
+            }
+        }
 
         func admits(capacity: Resources) -> Bool {
             switch self {

@@ -1,6 +1,7 @@
 import ProvaCore
 
-/// Every change to the state goes through these, so it can be undone while a journal is open.
+/// Every change to the state goes through these, so it can be undone while a journal is open and the state digest
+/// and the store see exactly which records a block changed.
 extension Ledger {
     mutating func put(_ account: Account) {
         let key = account.address
@@ -9,7 +10,7 @@ extension Ledger {
             record { $0.accounts[key] = old }
         }
         state.accounts[key] = account
-        changes.accounts.insert(key)
+        if state.changes.accounts.insert(key).inserted, journal != nil { record { $0.changes.accounts.remove(key) } }
     }
 
     mutating func put(_ task: TaskRecord) {
@@ -19,19 +20,20 @@ extension Ledger {
             record { $0.tasks[key] = old }
         }
         state.tasks[key] = task
-        changes.tasks.insert(key)
+        if state.changes.tasks.insert(key).inserted, journal != nil { record { $0.changes.tasks.remove(key) } }
         noteWork(task)
     }
 
     mutating func put(_ worker: Worker) {
         let key = worker.address
         let old = state.workers[key]
-        if journal != nil { record { $0.workers[key] = old } }
+        if journal != nil { record { $0.restore(worker: old, at: key) } }
         if old?.status != worker.status || old?.capacity != worker.capacity || old?.proverSets != worker.proverSets {
-            state.selectableIsStale = true
+            state.candidatesAreStale = true
         }
         state.workers[key] = worker
-        changes.workers.insert(key)
+        state.candidates.setFree(key, worker.free)
+        if state.changes.workers.insert(key).inserted, journal != nil { record { $0.changes.workers.remove(key) } }
     }
 
     mutating func put(_ program: Program) {
@@ -41,7 +43,7 @@ extension Ledger {
             record { $0.programs[key] = old }
         }
         state.programs[key] = program
-        changes.programs.insert(key)
+        if state.changes.programs.insert(key).inserted, journal != nil { record { $0.changes.programs.remove(key) } }
     }
 
     mutating func put(_ set: ProverSet) {
@@ -51,7 +53,7 @@ extension Ledger {
             record { $0.proverSets[key] = old }
         }
         state.proverSets[key] = set
-        changes.proverSets.insert(key)
+        if state.changes.proverSets.insert(key).inserted, journal != nil { record { $0.changes.proverSets.remove(key) } }
     }
 
     mutating func put(_ workflow: Workflow) {
@@ -61,7 +63,7 @@ extension Ledger {
             record { $0.workflows[key] = old }
         }
         state.workflows[key] = workflow
-        changes.workflows.insert(key)
+        if state.changes.workflows.insert(key).inserted, journal != nil { record { $0.changes.workflows.remove(key) } }
         if workflow.state == .running { work.workflows.insert(key) }
     }
 
@@ -90,21 +92,12 @@ extension Ledger {
         events.append(LedgerEvent(kind, height: context.height, task: task, attempt: attempt, worker: worker, account: account, program: program,
                                   workflow: workflow, amount: amount, deadlineMilliseconds: deadline, detail: detail))
     }
+}
 
-    /// Rebuilds the list of drawable workers and the capacity frontier after statuses changed.
-    mutating func rebuildSelectable() {
-        let active = state.workers.values.filter { $0.status == .active }
-        let sorted = active.sorted { $0.address < $1.address }
-        state.selectable = sorted.map(\.address)
-        state.selectableWithGPUs = sorted.indices.filter { sorted[$0].capacity.gpus > 0 }
-        state.selectableWithoutGPUs = sorted.indices.filter { sorted[$0].capacity.gpus == 0 }
-        var frontier: [Resources] = []
-        for capacity in Set(active.map(\.capacity)) where !active.contains(where: { $0.capacity != capacity && capacity.fits(in: $0.capacity) }) {
-            frontier.append(capacity)
-        }
-        state.capacityFrontier = frontier
-        state.fitCounts = [:]
-        state.jailedOrExiting = state.workers.values.filter { $0.status == .jailed || $0.status == .exiting }.map(\.address).sorted()
-        state.selectableIsStale = false
+extension LedgerState {
+    /// Puts a worker record back as it was (an undo), keeping the candidate index's free capacity in step.
+    mutating func restore(worker: Worker?, at address: Address) {
+        workers[address] = worker
+        if let worker { candidates.setFree(address, worker.free) }
     }
 }
