@@ -65,9 +65,9 @@ func assignmentPass() throws -> BenchLine {
                slashed: 0, tasksProved: 0, votesCast: 0, assignments: 0)
     }
     var escrow: MicroCredits = 0
-    let tasks = (0..<count).map { index -> TaskRecord in
+    let tasks = try (0..<count).map { index -> TaskRecord in
         let resources = shapes[index % shapes.count]
-        let fee = Pricing.fee(resources, seconds: 300, prices: parameters.prices)
+        let fee = try Pricing.fee(resources, seconds: 300, prices: parameters.prices)
         escrow += fee
         return TaskRecord(id: SHA256Hex.of("bench-task-\(index)"), kind: .proof, requester: authority.address, program: program.programID,
                           inputs: [], proof: [], resources: resources, timeLimitSeconds: 300, environment: [], redundancy: 1, verifierCount: 3,

@@ -28,7 +28,7 @@ func runNodeBenchmarks(seconds: Double = 30) async throws -> [BenchLine] {
 struct BenchNode: Sendable {
     let url: String
     let node: ValidatorNode
-    let chainID: String
+    let chain: ChainIdentity
     let senders: [AccountKey]
     let client: HTTPClient
 
@@ -58,7 +58,7 @@ struct BenchNode: Sendable {
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw BenchError("the node did not start") }
-            let bench = BenchNode(url: "http://127.0.0.1:\(port)", node: node, chainID: "bench-node", senders: senders, client: client)
+            let bench = BenchNode(url: "http://127.0.0.1:\(port)", node: node, chain: node.genesis.identity, senders: senders, client: client)
             let result: T
             do { result = try await body(bench) } catch {
                 await group.triggerGracefulShutdown()
@@ -80,7 +80,7 @@ struct BenchNode: Sendable {
         for round in 0..<perSender {
             for (index, sender) in senders.enumerated() {
                 let body = TransactionBody.transfer(Transfer(to: senders[(index + 1) % senders.count].address, amount: 1))
-                let signed = try UnsignedTransaction(chainID: chainID, sender: sender.publicKeyHex, nonce: startingNonce + UInt64(round), body: body).signed(by: sender)
+                let signed = try UnsignedTransaction(chain: chain, sender: sender.publicKeyHex, nonce: startingNonce + UInt64(round), body: body).signed(by: sender)
                 bodies.append(Array(try encoder.encode(signed)))
             }
         }
@@ -137,7 +137,7 @@ struct BenchNode: Sendable {
             let sender = senders[index % senders.count]
             let nonce = state.nonce(of: sender.address) + UInt64(index / senders.count)
             let body = TransactionBody.transfer(Transfer(to: senders[(index + 1) % senders.count].address, amount: 1))
-            bodies.append(Array(try encoder.encode(try UnsignedTransaction(chainID: chainID, sender: sender.publicKeyHex, nonce: nonce, body: body).signed(by: sender))))
+            bodies.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: sender.publicKeyHex, nonce: nonce, body: body).signed(by: sender))))
         }
         let interval = Duration.seconds(1.0 / rate)
         let started = ContinuousClock.now

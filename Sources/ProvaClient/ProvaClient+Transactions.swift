@@ -22,20 +22,26 @@ extension ProvaClient {
         try await get(Endpoint("transactions", hash))
     }
 
+    /// The chain this node serves — its ID and genesis hash, both of which every signature covers.
+    public func chain() async throws -> ChainIdentity {
+        let status = try await status()
+        return ChainIdentity(chainID: status.chainID, genesisHash: status.genesisHash)
+    }
+
     /// Signs `body` with `key` at the account's next nonce and submits it, waiting for the commit.
-    /// The chain ID is read from the node unless given. Checks the body's shape locally first, so a malformed
-    /// request fails before any round trip. Two concurrent `send`s from one key may race for a nonce; serialize them.
-    public func send(_ body: TransactionBody, signedBy key: AccountKey, chainID: String? = nil,
+    /// The chain (ID and genesis hash) is read from the node unless given. Checks the body's shape locally first, so a
+    /// malformed request fails before any round trip. Two concurrent `send`s from one key may race for a nonce; serialize them.
+    public func send(_ body: TransactionBody, signedBy key: AccountKey, chain: ChainIdentity? = nil,
                      timeout: Duration = .seconds(30)) async throws -> TransactionStatus {
         do {
             try body.validateShape()
         } catch let error as ProvaCoreError {
             throw ClientError(error.code, error.message, cause: error.cause)
         }
-        let chain: String
-        if let chainID { chain = chainID } else { chain = try await status().chainID }
+        let identity: ChainIdentity
+        if let chain { identity = chain } else { identity = try await self.chain() }
         let nonce = try await account(key.address).nextNonce
-        let unsigned = UnsignedTransaction(chainID: chain, sender: key.publicKeyHex, nonce: nonce, body: body)
+        let unsigned = UnsignedTransaction(chain: identity, sender: key.publicKeyHex, nonce: nonce, body: body)
         let signed: SignedTransaction
         do { signed = try unsigned.signed(by: key) } catch {
             throw ClientError(.badEncoding, "the transaction cannot be encoded canonically", cause: "\(error)")

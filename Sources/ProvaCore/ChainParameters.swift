@@ -78,6 +78,9 @@ public struct ChainParameters: Codable, Sendable, Hashable {
 
     public static let genesisDefaults = ChainParameters()
 
+    /// The largest unit price (µcr per core-hour, GiB-hour or GPU-hour): a million credits.
+    public static let maxUnitPrice: MicroCredits = 1_000_000_000_000
+
     public func validate() throws {
         guard proverShareBasisPoints >= 0, verifierShareBasisPoints >= 0, treasuryShareBasisPoints >= 0,
               proverShareBasisPoints + verifierShareBasisPoints + treasuryShareBasisPoints == 10_000 else {
@@ -91,6 +94,24 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         }
         guard (0...10_000).contains(slashBasisPoints), (0...10_000).contains(fallbackRefundBasisPoints), (0...1_000_000).contains(idleTestPartsPerMillion) else {
             throw ProvaCoreError(.badParameters, "basis points must be 0...10000 and idleTestPartsPerMillion 0...1000000")
+        }
+        // Bounds that keep every sum and product of block times and fees inside 64 bits (docs/PROTOCOL.md "Bounds").
+        let day: Milliseconds = 86_400_000
+        let checks: [(String, Int64, ClosedRange<Int64>)] = [
+            ("prices.cpuCoreHour", prices.cpuCoreHour, 0...Self.maxUnitPrice), ("prices.memoryGiBHour", prices.memoryGiBHour, 0...Self.maxUnitPrice),
+            ("prices.gpuHour", prices.gpuHour, 0...Self.maxUnitPrice), ("proverSubsidy", proverSubsidy, 0...Limits.maxSupply),
+            ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...1_000_000),
+            ("acceptWindowMilliseconds", acceptWindowMilliseconds, 1...day), ("uploadGraceMilliseconds", uploadGraceMilliseconds, 0...day),
+            ("voteGraceMilliseconds", voteGraceMilliseconds, 0...day), ("maxAttempts", Int64(maxAttempts), 1...100),
+            ("maxVerifierReplacements", Int64(maxVerifierReplacements), 0...100), ("maxPendingMilliseconds", maxPendingMilliseconds, 0...(30 * day)),
+            ("programStrikeLimit", Int64(programStrikeLimit), 1...1_000), ("workerStrikeLimit", Int64(workerStrikeLimit), 1...1_000),
+            ("jailMilliseconds", jailMilliseconds, 0...(365 * day)), ("minWorkerStake", minWorkerStake, 0...Limits.maxSupply),
+            ("exitDelayMilliseconds", exitDelayMilliseconds, 0...(365 * day)),
+            ("capacityTestTimeLimitSeconds", capacityTestTimeLimitSeconds, 1...Limits.maxTimeLimitSeconds),
+            ("freeTierAllowance", freeTierAllowance, 0...Limits.maxSupply), ("freeTierPeriodMilliseconds", freeTierPeriodMilliseconds, 1...(3_650 * day)),
+        ]
+        for (name, value, range) in checks where !range.contains(value) {
+            throw ProvaCoreError(.badParameters, "\(name) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
         }
     }
 }

@@ -22,6 +22,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
 
 // MARK: Transactions: shape, encoding, keys (ProvaCore)
 extension ErrorCode {
+    /// A fee (or a sum of fees) would be larger than the whole supply of credits.
+    public static let feeOverflow = ErrorCode("fee_overflow")
+    /// A sum or product the ledger forms would leave 64 bits; the transaction is refused instead.
+    public static let arithmeticOverflow = ErrorCode("arithmetic_overflow")
     public static let badCpu = ErrorCode("bad_cpu")
     public static let badDuration = ErrorCode("bad_duration")
     public static let badEncoding = ErrorCode("bad_encoding")

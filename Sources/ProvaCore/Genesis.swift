@@ -41,24 +41,41 @@ public struct Genesis: Codable, Sendable, Hashable {
         CanonicalJSON.hash(of: self)
     }
 
+    /// 253402300799999 ms: the last millisecond of the year 9999.
+    public static let latestTimestamp: Milliseconds = 253_402_300_799_999
+
     public func validate() throws {
         try Check.name(chainID, field: "chainID")
         try Check.address(authority, field: "authority")
         try parameters.validate()
         try TransactionBody.deployProgram(capacityTestProgram).validateShape()
-        guard treasury >= 0 else { throw ProvaCoreError(.badGenesis, "treasury must not be negative") }
+        // Block times are compared and added to in milliseconds: keep the start far from the ends of Int64.
+        guard (0...Self.latestTimestamp).contains(timestampMilliseconds) else {
+            throw ProvaCoreError(.badGenesis, "timestampMilliseconds must be between 0 and \(Self.latestTimestamp) (the year 10000)")
+        }
+        guard (0...Limits.maxSupply).contains(treasury) else { throw ProvaCoreError(.badGenesis, "treasury must be between 0 and \(Limits.maxSupply) µcr") }
+        var supply = treasury
         var seen = Set<Address>()
         for account in accounts {
             try Check.address(account.address, field: "accounts.address")
-            guard account.balance >= 0 else { throw ProvaCoreError(.badGenesis, "account \(account.address) has a negative balance") }
+            guard (0...Limits.maxSupply).contains(account.balance) else {
+                throw ProvaCoreError(.badGenesis, "account \(account.address) must hold between 0 and \(Limits.maxSupply) µcr")
+            }
+            supply += account.balance
+            guard supply <= Limits.maxSupply else { throw ProvaCoreError(.badGenesis, "the genesis holds more than the supply bound of \(Limits.maxSupply) µcr") }
             guard seen.insert(account.address).inserted else { throw ProvaCoreError(.badGenesis, "account \(account.address) is listed twice") }
         }
         var workers = Set<Address>()
         for worker in self.workers {
             try Check.address(worker.address, field: "workers.address")
-            guard worker.capacity.cpuMillicores > 0, worker.capacity.memoryBytes > 0, worker.stake >= 0 else {
-                throw ProvaCoreError(.badGenesis, "worker \(worker.address) needs positive capacity and a non-negative stake")
+            do { try Check.workerCapacity(worker.capacity, field: "workers.capacity") } catch let error as ProvaCoreError {
+                throw ProvaCoreError(.badGenesis, "worker \(worker.address): \(error.message)")
             }
+            guard (0...Limits.maxSupply).contains(worker.stake) else {
+                throw ProvaCoreError(.badGenesis, "worker \(worker.address) must stake between 0 and \(Limits.maxSupply) µcr")
+            }
+            supply += worker.stake
+            guard supply <= Limits.maxSupply else { throw ProvaCoreError(.badGenesis, "the genesis holds more than the supply bound of \(Limits.maxSupply) µcr") }
             guard workers.insert(worker.address).inserted else { throw ProvaCoreError(.badGenesis, "worker \(worker.address) is listed twice") }
         }
     }

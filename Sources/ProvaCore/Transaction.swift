@@ -112,19 +112,40 @@ extension TransactionBody: Codable {
     }
 }
 
-/// The part of a transaction that is signed.
+/// Which chain a transaction is for: its ID and the hash of its genesis. Both are covered by every signature, so two
+/// chains that happen to share an ID never accept each other's transactions.
+public struct ChainIdentity: Codable, Sendable, Hashable {
+    public var chainID: String
+    public var genesisHash: String
+
+    public init(chainID: String, genesisHash: String) {
+        self.chainID = chainID
+        self.genesisHash = genesisHash
+    }
+}
+
+extension Genesis {
+    public var identity: ChainIdentity { ChainIdentity(chainID: chainID, genesisHash: hash) }
+}
+
+/// The part of a transaction that is signed: what travels (`chainID`, `sender`, `nonce`, `body`) and the genesis
+/// hash of the chain it is for, which does not travel (every validator knows its own) but is signed.
 public struct UnsignedTransaction: Codable, Sendable, Hashable {
     public var chainID: String
+    /// The genesis hash of the chain, hex; signed, not sent.
+    public var genesis: String
     /// Sender's Ed25519 public key, hex.
     public var sender: String
     public var nonce: UInt64
     public var body: TransactionBody
 
-    public init(chainID: String, sender: String, nonce: UInt64, body: TransactionBody) {
-        self.chainID = chainID; self.sender = sender; self.nonce = nonce; self.body = body
+    public init(chain: ChainIdentity, sender: String, nonce: UInt64, body: TransactionBody) {
+        self.chainID = chain.chainID; self.genesis = chain.genesisHash; self.sender = sender; self.nonce = nonce; self.body = body
     }
 
-    /// Domain tag ‖ canonical JSON of `{body, chainID, nonce, sender}`: the bytes the signature covers.
+    public var chain: ChainIdentity { ChainIdentity(chainID: chainID, genesisHash: genesis) }
+
+    /// `"prova/tx/v2"` ‖ 0x00 ‖ canonical JSON of `{body, chainID, genesis, nonce, sender}`: the bytes the signature covers.
     public func signingBytes() throws -> [UInt8] {
         var bytes = Array(SignedTransaction.domainTag.utf8)
         bytes.append(0)
@@ -138,7 +159,7 @@ public struct UnsignedTransaction: Codable, Sendable, Hashable {
 }
 
 public struct SignedTransaction: Codable, Sendable, Hashable {
-    public static let domainTag = "prova/tx/v1"
+    public static let domainTag = "prova/tx/v2"
 
     public var chainID: String
     public var sender: String
@@ -150,25 +171,29 @@ public struct SignedTransaction: Codable, Sendable, Hashable {
         chainID = unsigned.chainID; sender = unsigned.sender; nonce = unsigned.nonce; body = unsigned.body; self.signature = signature
     }
 
-    public var unsigned: UnsignedTransaction {
-        UnsignedTransaction(chainID: chainID, sender: sender, nonce: nonce, body: body)
+    /// What was signed, for a chain with genesis hash `genesisHash`.
+    public func unsigned(genesisHash: String) -> UnsignedTransaction {
+        UnsignedTransaction(chain: ChainIdentity(chainID: chainID, genesisHash: genesisHash), sender: sender, nonce: nonce, body: body)
     }
 
     /// Checks everything that needs no state: chain, signature, size limit and shape.
     /// Returns the transaction with its hash and sender address, computed once.
-    public func verified(chainID expected: String) throws -> VerifiedTransaction {
-        guard chainID == expected else {
-            throw ProvaCoreError(.wrongChain, "transaction is for chain '\(chainID)' but this is chain '\(expected)'; sign it with the right --chain-id")
+    public func verified(chain: ChainIdentity) throws -> VerifiedTransaction {
+        guard chainID == chain.chainID else {
+            throw ProvaCoreError(.wrongChain, "transaction is for chain '\(chainID)' but this is chain '\(chain.chainID)'; sign it with the right --chain-id")
         }
         guard let address = Addresses.from(publicKeyHex: sender) else {
             throw ProvaCoreError(.badSender, "sender must be a 32-byte Ed25519 public key in hex")
         }
-        let bytes = try Self.signingBytesOrError(unsigned)
+        guard nonce <= Limits.maxNonce else {
+            throw ProvaCoreError(.invalidField, "nonce: must be at most \(Limits.maxNonce) (got \(nonce))")
+        }
+        let bytes = try Self.signingBytesOrError(unsigned(genesisHash: chain.genesisHash))
         guard bytes.count <= body.kind.sizeLimit + 512 else {
             throw ProvaCoreError(.tooLarge, "\(body.kind.rawValue) is \(bytes.count) bytes; the limit is \(body.kind.sizeLimit). Put large data in blobs and reference them by digest")
         }
         guard Addresses.verify(signatureHex: signature, publicKeyHex: sender, message: bytes) else {
-            throw ProvaCoreError(.badSignature, "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")
+            throw ProvaCoreError(.badSignature, "the signature does not match the transaction; sign the exact canonical bytes (with this chain's genesis hash, from GET /v1/status) with the sender's key")
         }
         try body.validateShape()
         guard let signatureBytes = Hex.decode(signature) else {
@@ -205,7 +230,8 @@ public struct VerifiedTransaction: Sendable, Hashable {
     /// A transaction taken as verified without checking any signature: for the simulator, which drives the real
     /// ledger with millions of transactions from senders it controls. Never use it on input from a network.
     public static func unchecked(sender: Address, nonce: UInt64, body: TransactionBody, chainID: String) -> VerifiedTransaction {
-        let transaction = SignedTransaction(unsigned: UnsignedTransaction(chainID: chainID, sender: "", nonce: nonce, body: body), signature: "")
+        let transaction = SignedTransaction(unsigned: UnsignedTransaction(chain: ChainIdentity(chainID: chainID, genesisHash: ""), sender: "", nonce: nonce,
+                                                                          body: body), signature: "")
         let hash = SHA256Hex.of("prova/unchecked|\(chainID)|\(sender)|\(nonce)")
         return VerifiedTransaction(transaction: transaction, hash: hash, senderAddress: sender)
     }

@@ -17,6 +17,27 @@ public enum Limits {
     public static let maxSetMembers = 1_024
     public static let maxMessageLength = 1_024
     public static let maxURLLength = 2_048
+
+    // Physical bounds on every number a sender chooses (docs/PROTOCOL.md "Bounds"). They keep every product and sum
+    // the ledger forms far inside 64 bits, so no transaction can make a validator trap on overflow.
+
+    /// All the credits there can ever be: 10^18 µcr (a trillion credits). Every amount, balance, stake and fee is at most this.
+    public static let maxSupply: MicroCredits = 1_000_000_000_000_000_000
+    /// The largest machine a worker may declare, and so the most a request may ask: 4,096 cores, 64 TiB, 64 GPUs.
+    public static let maxCPUMillicores: Millicores = 4_096_000
+    public static let maxMemoryBytes: ByteCount = 64 * Units.tib
+    public static let maxGPUs: Int64 = 64
+    /// A worker's declared disk: at most 1 PiB.
+    public static let maxDiskBytes: ByteCount = 1_024 * Units.tib
+    /// One input, output or proof file: at most 1 TiB.
+    public static let maxFileBytes: ByteCount = Units.tib
+    /// Measured usage a result reports: at most the longest time limit, on every core of the largest machine.
+    public static let maxWallMilliseconds: Int64 = maxTimeLimitSeconds * 1_000
+    public static let maxCPUMilliseconds: Int64 = maxWallMilliseconds * (maxCPUMillicores / 1_000)
+    /// A transaction's nonce: at most 2^62 (an account cannot send more in the life of the universe).
+    public static let maxNonce: UInt64 = 1 << 62
+    /// An attempt number.
+    public static let maxAttempt: Int64 = 10_000
 }
 
 extension TransactionBody {
@@ -24,10 +45,10 @@ extension TransactionBody {
         switch self {
         case .transfer(let body):
             try Check.address(body.to, field: "to")
-            try Check.positive(body.amount, field: "amount")
+            try Check.amount(body.amount, field: "amount")
         case .mint(let body):
             try Check.address(body.to, field: "to")
-            try Check.positive(body.amount, field: "amount")
+            try Check.amount(body.amount, field: "amount")
             try Check.text(body.memo ?? "", field: "memo", max: Limits.maxMessageLength)
         case .deployProgram(let body):
             try Check.name(body.name, field: "name")
@@ -46,7 +67,7 @@ extension TransactionBody {
             try Check.range(body.verifiers, 0...Limits.maxVerifiers, field: "verifiers")
             try Check.environment(body.environment, field: "environment")
             if let set = body.proverSet { try Check.name(set, field: "proverSet") }
-            if let maxFee = body.maxFee { try Check.positive(maxFee, field: "maxFee") }
+            if let maxFee = body.maxFee { try Check.amount(maxFee, field: "maxFee") }
         case .requestVerification(let body):
             try Check.digest(body.program, field: "program")
             try Check.inputs(body.inputs, field: "inputs")
@@ -61,42 +82,40 @@ extension TransactionBody {
             if let task = body.task { try Check.digest(task, field: "task") }
             if let workflow = body.workflow { try Check.digest(workflow, field: "workflow") }
         case .registerWorker(let body):
-            guard body.capacity.cpuMillicores > 0, body.capacity.memoryBytes > 0, body.capacity.gpus >= 0 else {
-                throw Check.error("capacity", "declare positive cpu and memory and a non-negative GPU count")
-            }
-            try Check.positive(body.diskBytes, field: "diskBytes")
+            try Check.workerCapacity(body.capacity, field: "capacity")
+            try Check.range(body.diskBytes, 1...Limits.maxDiskBytes, field: "diskBytes")
             try Check.labels(body.labels, field: "labels")
-            guard body.stake >= 0 else { throw Check.error("stake", "must not be negative") }
+            try Check.range(body.stake, 0...Limits.maxSupply, field: "stake")
             try Check.text(body.endpoint ?? "", field: "endpoint", max: Limits.maxURLLength)
         case .announceExit:
             break
         case .acceptTask(let body):
             try Check.digest(body.task, field: "task")
-            try Check.range(Int64(body.attempt), 1...10_000, field: "attempt")
+            try Check.range(Int64(body.attempt), 1...Limits.maxAttempt, field: "attempt")
         case .declineTask(let body):
             try Check.digest(body.task, field: "task")
-            try Check.range(Int64(body.attempt), 1...10_000, field: "attempt")
+            try Check.range(Int64(body.attempt), 1...Limits.maxAttempt, field: "attempt")
             try Check.text(body.reason ?? "", field: "reason", max: Limits.maxMessageLength)
         case .submitResult(let body):
             try Check.digest(body.task, field: "task")
-            try Check.range(Int64(body.attempt), 1...10_000, field: "attempt")
+            try Check.range(Int64(body.attempt), 1...Limits.maxAttempt, field: "attempt")
             guard body.outputs.count <= Limits.maxOutputs else { throw Check.error("outputs", "at most \(Limits.maxOutputs) files") }
             var seen = Set<String>()
             for output in body.outputs {
                 try Check.path(output.path, field: "outputs.path")
                 try Check.digest(output.digest, field: "outputs.digest")
-                guard output.size >= 0 else { throw Check.error("outputs.size", "must not be negative") }
+                try Check.range(output.size, 0...Limits.maxFileBytes, field: "outputs.size")
                 guard seen.insert(output.path).inserted else { throw Check.error("outputs", "path '\(output.path)' appears twice") }
             }
             if let digest = body.stdoutDigest { try Check.digest(digest, field: "stdoutDigest") }
             if let digest = body.stderrDigest { try Check.digest(digest, field: "stderrDigest") }
-            guard body.usage.wallMilliseconds >= 0, body.usage.cpuMilliseconds >= 0, body.usage.peakMemoryBytes >= 0 else {
-                throw Check.error("usage", "measured usage must not be negative")
-            }
+            try Check.range(body.usage.wallMilliseconds, 0...Limits.maxWallMilliseconds, field: "usage.wallMilliseconds")
+            try Check.range(body.usage.cpuMilliseconds, 0...Limits.maxCPUMilliseconds, field: "usage.cpuMilliseconds")
+            try Check.range(body.usage.peakMemoryBytes, 0...Limits.maxMemoryBytes, field: "usage.peakMemoryBytes")
             try Check.text(body.message ?? "", field: "message", max: Limits.maxMessageLength)
         case .submitVote(let body):
             try Check.digest(body.task, field: "task")
-            try Check.range(Int64(body.attempt), 1...10_000, field: "attempt")
+            try Check.range(Int64(body.attempt), 1...Limits.maxAttempt, field: "attempt")
         case .createProverSet(let body):
             try Check.name(body.name, field: "name")
             guard body.members.count <= Limits.maxSetMembers else { throw Check.error("members", "at most \(Limits.maxSetMembers)") }
@@ -234,7 +253,7 @@ enum Check {
         for input in inputs {
             try path(input.path, field: "\(field).path")
             try digest(input.digest, field: "\(field).digest")
-            guard input.size >= 0 else { throw error("\(field).size", "must not be negative") }
+            try range(input.size, 0...Limits.maxFileBytes, field: "\(field).size")
             if let url = input.url {
                 guard url.utf8.count <= Limits.maxURLLength, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw error("\(field).url", "must be an http(s) URL of at most \(Limits.maxURLLength) bytes")
@@ -274,10 +293,21 @@ enum Check {
         }
     }
 
+    /// What a request or a program may ask: positive cpu and memory, no more than the largest machine a worker may declare.
     static func taskResources(_ resources: Resources, field: String) throws {
-        guard resources.cpuMillicores > 0, resources.memoryBytes > 0, resources.gpus >= 0 else {
-            throw error(field, "cpu and memory must be positive and gpus non-negative (got \(resources.summary))")
-        }
+        try range(resources.cpuMillicores, 1...Limits.maxCPUMillicores, field: "\(field).cpuMillicores")
+        try range(resources.memoryBytes, 1...Limits.maxMemoryBytes, field: "\(field).memoryBytes")
+        try range(resources.gpus, 0...Limits.maxGPUs, field: "\(field).gpus")
+    }
+
+    /// What a worker may declare: at most 4,096 cores, 64 TiB and 64 GPUs (docs/PROTOCOL.md "Bounds").
+    static func workerCapacity(_ capacity: Resources, field: String) throws {
+        try taskResources(capacity, field: field)
+    }
+
+    /// An amount of credits: positive and at most the supply bound.
+    static func amount(_ value: MicroCredits, field: String) throws {
+        try range(value, 1...Limits.maxSupply, field: field)
     }
 
     static func timeLimit(_ seconds: Seconds, field: String) throws {

@@ -152,3 +152,12 @@ extension String {
         return String(slice)
     }
 }
+
+extension Int64 {
+    /// `self + other`, held at `Int64.max` instead of trapping: for counters shown to users (a worker's lifetime
+    /// earnings), never for balances, which the supply bound keeps exact.
+    public func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

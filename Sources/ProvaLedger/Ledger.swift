@@ -90,7 +90,7 @@ public struct Ledger: Sendable {
 
     /// Stateless checks only: chain, signature, size and shape.
     public func verify(_ transaction: SignedTransaction) throws -> VerifiedTransaction {
-        do { return try transaction.verified(chainID: state.chainID) } catch let error as ProvaCoreError { throw LedgerError(error) }
+        do { return try transaction.verified(chain: state.chain) } catch let error as ProvaCoreError { throw LedgerError(error) }
     }
 
     mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?, after earlier: [VerifiedTransaction] = []) throws {

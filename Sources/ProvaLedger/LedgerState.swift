@@ -76,6 +76,9 @@ public struct LedgerState: Sendable, Equatable {
         return Supply(minted: totals.minted, treasury: totals.treasury, burned: totals.burned, balances: balances, escrow: escrow, stakes: stakes)
     }
 
+    /// The chain every transaction must be signed for.
+    public var chain: ChainIdentity { ChainIdentity(chainID: chainID, genesisHash: genesisHash) }
+
     public func balance(of address: Address) -> MicroCredits { accounts[address]?.balance ?? 0 }
     public func nonce(of address: Address) -> UInt64 { accounts[address]?.nonce ?? 0 }
     /// Tasks not yet finished, in creation order (a scan of every task: for tests and tools).

@@ -181,11 +181,14 @@ struct QuoteQuery {
         } ?? 1
         let seconds = try Units.parseDuration(time)
         guard seconds <= Limits.maxTimeLimitSeconds else { throw NodeError.badRequest("time must be at most \(Limits.maxTimeLimitSeconds) seconds") }
-        return QuoteQuery(resources: Resources(cpuMillicores: try Units.parseCPU(cpus), memoryBytes: try Units.parseBytes(memory), gpus: gpus),
-                          seconds: seconds, redundancy: redundancy)
+        let resources = Resources(cpuMillicores: try Units.parseCPU(cpus), memoryBytes: try Units.parseBytes(memory), gpus: gpus)
+        guard resources.cpuMillicores <= Limits.maxCPUMillicores, resources.memoryBytes <= Limits.maxMemoryBytes else {
+            throw NodeError.badRequest("no worker may declare more than \(Units.formatCPU(Limits.maxCPUMillicores)) CPU and \(Units.formatBytes(Limits.maxMemoryBytes)); ask for less")
+        }
+        return QuoteQuery(resources: resources, seconds: seconds, redundancy: redundancy)
     }
 
-    func quote(prices: PriceSchedule) -> Quote {
-        Pricing.quote(resources, seconds: seconds, redundancy: redundancy, prices: prices)
+    func quote(prices: PriceSchedule) throws -> Quote {
+        try Pricing.quote(resources, seconds: seconds, redundancy: redundancy, prices: prices)
     }
 }

@@ -83,7 +83,7 @@ public actor ValidatorNode {
     /// The signature is checked before entering the actor, so HTTP threads verify in parallel.
     public nonisolated func submit(_ transaction: SignedTransaction) async throws -> TransactionStatus {
         let verified: VerifiedTransaction
-        do { verified = try transaction.verified(chainID: genesis.chainID) } catch let error as ProvaCoreError {
+        do { verified = try transaction.verified(chain: genesis.identity) } catch let error as ProvaCoreError {
             throw NodeError(LedgerError(error))
         }
         return try await admit(verified)
@@ -263,7 +263,7 @@ public actor ValidatorNode {
             throw NodeError(.notFound, .noFaucet, "this node does not hold the chain authority's key, so it has no faucet; ask the chain's operator for credits")
         }
         let body = TransactionBody.mint(Mint(to: request.address, amount: request.amount, memo: "faucet"))
-        let unsigned = UnsignedTransaction(chainID: genesis.chainID, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)
+        let unsigned = UnsignedTransaction(chain: genesis.identity, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)
         do { return try admit(try ledger.verify(try unsigned.signed(by: nodeKey))) } catch let error as ProvaCoreError {
             throw NodeError(.badRequest, error.code, error.message)
         }

@@ -79,7 +79,7 @@ public struct Fleet: Sendable {
             let wealth = SimMath.pow(Double(size), 0.5)
             for _ in 0..<size {
                 let node = NodeType.all[random.weighted(mix)]
-                let units = max(1, Int64((Pricing.fee(node.capacity, seconds: 3600, prices: .genesis) + 99_999) / 100_000))
+                let units = max(1, Int64((hourlyListPrice(node.capacity) + 99_999) / 100_000))
                 let stake = minStake * units * Int64(wealth.rounded(.up))
                 let speed = (1.0 - 0.3 * scale) * random.uniform(0.95, 1.05)
                 let bid = min(1.0, (1.0 - 0.35 * scale) * 1.10 * random.uniform(0.95, 1.05))
@@ -111,6 +111,14 @@ public struct Fleet: Sendable {
 
     /// The hourly list price of a worker's declared capacity: the weight of its capacity in every share.
     public static func capacityValue(_ resources: Resources) -> Double {
-        Double(Pricing.fee(resources, seconds: 3600, prices: .genesis))
+        Double(hourlyListPrice(resources))
+    }
+
+    /// One hour of `resources` at the genesis prices. The simulator's node shapes are within the bounds, so a refusal
+    /// here is a programming error (a node type made larger than any worker may declare).
+    static func hourlyListPrice(_ resources: Resources) -> MicroCredits {
+        do { return try Pricing.fee(resources, seconds: 3600, prices: .genesis) } catch {
+            preconditionFailure("a simulated node of \(resources.summary) has no price: \(error)")
+        }
     }
 }

@@ -50,7 +50,7 @@ public struct TestChain: Sendable {
         let chosen = nonce ?? nextNonce[address] ?? ledger.state.nonce(of: address)
         if nonce == nil { nextNonce[address] = chosen + 1 }
         do {
-            return try UnsignedTransaction(chainID: genesis.chainID, sender: key.publicKeyHex, nonce: chosen, body: body).signed(by: key)
+            return try UnsignedTransaction(chain: genesis.identity, sender: key.publicKeyHex, nonce: chosen, body: body).signed(by: key)
         } catch {
             // Bodies a test builds are integers and strings: they always encode. Never hand out an unsigned transaction.
             preconditionFailure("could not sign \(body.kind): \(error)")

@@ -13,7 +13,7 @@ import ProvaCore
 actor TransactionSender {
     let client: ProvaClient
     let key: AccountKey
-    let chainID: String
+    let chain: ChainIdentity
     let logger: Logger
     let attempts: Int
     let committed: (@Sendable (TransactionBody) async -> Void)?
@@ -22,9 +22,9 @@ actor TransactionSender {
     private var urgentWaiters: [CheckedContinuation<Void, Never>] = []
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(client: ProvaClient, key: AccountKey, chainID: String, logger: Logger, attempts: Int = 5,
+    init(client: ProvaClient, key: AccountKey, chain: ChainIdentity, logger: Logger, attempts: Int = 5,
          committed: (@Sendable (TransactionBody) async -> Void)?) {
-        self.client = client; self.key = key; self.chainID = chainID; self.logger = logger; self.attempts = attempts; self.committed = committed
+        self.client = client; self.key = key; self.chain = chain; self.logger = logger; self.attempts = attempts; self.committed = committed
     }
 
     /// Signs `body` at the next nonce, calls `signed` with the transaction (to journal it) before it leaves, sends it
@@ -58,7 +58,7 @@ actor TransactionSender {
             let nonce = try await retrying("read the account nonce") { try await self.client.account(self.key.address).nextNonce }
             let transaction: SignedTransaction
             do {
-                transaction = try UnsignedTransaction(chainID: chainID, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
+                transaction = try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
             } catch {
                 throw WorkerError(.signingFailed, "the \(body.kind.rawValue) transaction cannot be encoded canonically", cause: "\(error)")
             }

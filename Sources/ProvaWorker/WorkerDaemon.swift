@@ -146,7 +146,7 @@ public actor WorkerDaemon: Service {
         }
         let journal = Journal(dataDirectory: configuration.dataDirectory)
         try await journal.prepare()
-        let sender = TransactionSender(client: client, key: key, chainID: status.chainID, logger: logger, committed: hooks.committed)
+        let sender = TransactionSender(client: client, key: key, chain: ChainIdentity(chainID: status.chainID, genesisHash: status.genesisHash), logger: logger, committed: hooks.committed)
         let fetcher = BlobFetcher(sources: [client] + mirrors, directory: paths.downloads, budgetBytes: configuration.downloadCacheBytes,
                                   maxBytes: configuration.maxDownloadBytes, attempts: configuration.transferAttempts, logger: logger)
         let images = ImageCache(store: ImageStore(root: paths.images, diskBudgetBytes: configuration.imageCacheBytes), fetcher: fetcher,

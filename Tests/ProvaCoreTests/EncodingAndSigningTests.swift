@@ -28,18 +28,20 @@ struct EncodingAndSigningTests {
     func signing() throws {
         let key = AccountKey(deterministicFrom: "signer")
         let body = TransactionBody.transfer(Transfer(to: AccountKey(deterministicFrom: "x").address, amount: 5))
-        let signed = try UnsignedTransaction(chainID: "c", sender: key.publicKeyHex, nonce: 7, body: body).signed(by: key)
+        let signed = try UnsignedTransaction(chain: ChainIdentity(chainID: "c", genesisHash: SHA256Hex.of("g")), sender: key.publicKeyHex, nonce: 7, body: body).signed(by: key)
         let decoded = try JSONDecoder().decode(SignedTransaction.self, from: JSONEncoder().encode(signed))
-        let verified = try decoded.verified(chainID: "c")
+        let verified = try decoded.verified(chain: ChainIdentity(chainID: "c", genesisHash: SHA256Hex.of("g")))
         #expect(verified.senderAddress == key.address)
         #expect(SHA256Hex.isDigest(verified.hash))
 
         var tampered = decoded
         tampered.nonce = 8
-        #expect(throws: ProvaCoreError(.badSignature, "the signature does not match the transaction; sign the exact canonical bytes with the sender's key")) {
-            try tampered.verified(chainID: "c")
+        let refusal = #expect(throws: ProvaCoreError.self) {
+            try tampered.verified(chain: ChainIdentity(chainID: "c", genesisHash: SHA256Hex.of("g")))
         }
-        #expect(throws: ProvaCoreError.self) { try decoded.verified(chainID: "other") }
+        #expect(refusal?.code == .badSignature)
+        #expect(throws: ProvaCoreError.self) { try decoded.verified(chain: ChainIdentity(chainID: "other", genesisHash: SHA256Hex.of("g"))) }
+        #expect(throws: ProvaCoreError.self) { try decoded.verified(chain: ChainIdentity(chainID: "c", genesisHash: SHA256Hex.of("another genesis"))) }
     }
 
     @Test("flat wire form names the kind in `type`")

@@ -50,23 +50,39 @@ struct PricingTests {
     let gib = Units.gib
 
     @Test("the seed's published prices hold exactly")
-    func seedPrices() {
+    func seedPrices() throws {
         let prices = PriceSchedule.genesis
-        #expect(Pricing.fee(Resources(cpuMillicores: 32_000, memoryBytes: 190 * gib, gpus: 1), seconds: 300, prices: prices) == 34_998)
-        #expect(Pricing.fee(Resources(cpuMillicores: 96_000, memoryBytes: 760 * gib), seconds: 600, prices: prices) == 101_119)
-        #expect(Pricing.fee(Resources(cpuMillicores: 64_000, memoryBytes: 380 * gib, gpus: 2), seconds: 3600, prices: prices) == 839_948)
-        #expect(Pricing.fee(Resources(cpuMillicores: 96_000, memoryBytes: 768 * gib), seconds: 3600, prices: prices) == 609_888)
+        #expect(try Pricing.fee(Resources(cpuMillicores: 32_000, memoryBytes: 190 * gib, gpus: 1), seconds: 300, prices: prices) == 34_998)
+        #expect(try Pricing.fee(Resources(cpuMillicores: 96_000, memoryBytes: 760 * gib), seconds: 600, prices: prices) == 101_119)
+        #expect(try Pricing.fee(Resources(cpuMillicores: 64_000, memoryBytes: 380 * gib, gpus: 2), seconds: 3600, prices: prices) == 839_948)
+        #expect(try Pricing.fee(Resources(cpuMillicores: 96_000, memoryBytes: 768 * gib), seconds: 3600, prices: prices) == 609_888)
     }
 
     @Test("fees round up to a whole µcr and scale with redundancy")
-    func roundingAndRedundancy() {
-        let quote = Pricing.quote(Resources(cpuMillicores: 1, memoryBytes: 1), seconds: 1, redundancy: 3, prices: .genesis)
+    func roundingAndRedundancy() throws {
+        let quote = try Pricing.quote(Resources(cpuMillicores: 1, memoryBytes: 1), seconds: 1, redundancy: 3, prices: .genesis)
         #expect(quote.perSlot == 1)
         #expect(quote.total == 3)
-        let seed = Pricing.quote(Resources(cpuMillicores: 32_000, memoryBytes: 190 * gib, gpus: 1), seconds: 300, redundancy: 2, prices: .genesis)
+        let seed = try Pricing.quote(Resources(cpuMillicores: 32_000, memoryBytes: 190 * gib, gpus: 1), seconds: 300, redundancy: 2, prices: .genesis)
         #expect(seed.total == 69_996)
         #expect(seed.cpu == 8_472)
         #expect(seed.gpu == 20_240)
+    }
+
+    @Test("a fee beyond the supply is refused, never a trap, whatever the input")
+    func feesNeverOverflow() {
+        let absurd = Resources(cpuMillicores: .max, memoryBytes: .max, gpus: .max)
+        #expect(throws: ProvaCoreError.self) { try Pricing.fee(absurd, seconds: .max, prices: .genesis) }
+        #expect(throws: ProvaCoreError.self) { try Pricing.quote(absurd, seconds: 1, prices: .genesis) }
+        let largest = Resources(cpuMillicores: Limits.maxCPUMillicores, memoryBytes: Limits.maxMemoryBytes, gpus: Limits.maxGPUs)
+        #expect(throws: ProvaCoreError.self) {
+            try Pricing.quote(largest, seconds: Limits.maxTimeLimitSeconds, redundancy: .max, prices: .genesis)
+        }
+        let prices = PriceSchedule(cpuCoreHour: .max, memoryGiBHour: .max, gpuHour: .max)
+        #expect(throws: ProvaCoreError.self) { try Pricing.fee(largest, seconds: Limits.maxTimeLimitSeconds, prices: prices) }
+        // The largest request within the bounds is priced.
+        #expect(throws: Never.self) { try Pricing.quote(largest, seconds: Limits.maxTimeLimitSeconds, redundancy: Limits.maxRedundancy, prices: .genesis) }
+        #expect(Pricing.share(.max, basisPoints: 10_000) == .max)
     }
 
     @Test("shares round down")

@@ -41,7 +41,7 @@ struct DevnetEndToEndTests {
         #expect(attempt.verifiersNeeded == 3)
         #expect(attempt.verifiers.filter { $0.vote == .valid }.count >= 2)
         #expect(!attempt.verifiers.contains { $0.worker == attempt.worker })
-        #expect(task.feePerSlot == Pricing.fee(Resources(cpuMillicores: 2_000, memoryBytes: 2 * Units.gib), seconds: 300, prices: .genesis))
+        #expect(try task.feePerSlot == Pricing.fee(Resources(cpuMillicores: 2_000, memoryBytes: 2 * Units.gib), seconds: 300, prices: .genesis))
         let prover = try #require(attempt.worker)
         #expect(try await client.worker(prover).earned >= Pricing.share(task.feePerSlot, basisPoints: 8_500))
 

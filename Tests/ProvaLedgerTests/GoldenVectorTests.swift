@@ -32,19 +32,18 @@ struct GoldenVectorTests {
     @Test("a signed transfer: its signing bytes, signature and hash")
     func signedTransaction() throws {
         let key = AccountKey(deterministicFrom: "user")
-        let unsigned = UnsignedTransaction(chainID: "prova-golden", sender: key.publicKeyHex, nonce: 7,
+        let unsigned = UnsignedTransaction(chain: Self.genesis.identity, sender: key.publicKeyHex, nonce: 7,
                                            body: .transfer(Transfer(to: AccountKey(deterministicFrom: "worker-0").address, amount: 1_234_567)))
-        // "prova/tx/v1" 0x00, then the canonical JSON of {body, chainID, nonce, sender}.
-        #expect(Hex.encode(try unsigned.signingBytes()) == [
-            "70726f76612f74782f7631007b22626f6479223a7b22616d6f756e74223a313233343536372c22746f223a223236653033663461",
-            "6165343339343133623033336365333235323234633531326333363962396565222c2274797065223a225472616e73666572227d",
-            "2c22636861696e4944223a2270726f76612d676f6c64656e222c226e6f6e6365223a372c2273656e646572223a22316331616562",
-            "33633538306639376263306234326438323262386639393438653565626130383636353362393261396534383564326366323730",
-            "393464343265227d",
-        ].joined())
+        // "prova/tx/v2" 0x00, then the canonical JSON of {body, chainID, genesis, nonce, sender}: sorted keys, no spaces.
+        let bytes = try unsigned.signingBytes()
+        #expect(Array(bytes.prefix(12)) == Array("prova/tx/v2".utf8) + [0])
+        #expect(String(decoding: bytes.dropFirst(12), as: UTF8.self) == #"{"body":{"amount":1234567,"to":"26e03f4aae439413b033ce325224c512c369b9ee","type":"Transfer"},"#
+            + #""chainID":"prova-golden","genesis":"d77390415bbd8a51e60a8d99f438e595ba442c013a51e1d465784fe3c234684e","nonce":7,"#
+            + #""sender":"1c1aeb3c580f97bc0b42d822b8f9948e5eba086653b92a9e485d2cf27094d42e"}"#)
         let signed = try unsigned.signed(by: key)
-        #expect(signed.signature == "0695f195b947e552a2d4865eccaffb51f1316cd22bc1e996325fc9f4877ecc3037dc3ae881d5f31fa13d5b186f035553ce05e493eba8f87736f64b53502eb20f")
-        #expect(try signed.verified(chainID: "prova-golden").hash == "5bdd604031b3415bd1094b08d68fdc74dbe4c9369a470bc4b714e771fc8c3a27")
+        #expect(signed.signature == "25eaad5b2c5ba1799bf3b87ec579dd2703a6a4d92c5df96438aa14067063b9f09ddf771691b0cc64c712e7b0193773a998031d24bea8f84fb449bfff5a519c09")
+        let hash = try signed.verified(chain: Self.genesis.identity).hash
+        #expect(hash == "715ec317d7d4560782d8c5176de2ccce19deeb9ac9634d15e6c4320570961dae")
     }
 
     @Test("the state digest after a fixed 20-block history: requests, a prover set, a workflow, votes, payments")
@@ -54,7 +53,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "ee5749e5f291806f9266c9cebe0e7a63f7883daf0bd70a248056191e0fa3117b")
+        #expect(chain.state.stateDigest == "db9c73c2d688bc6e82a390a9b928c023aa68c707386efbccab3f915e3438aecd")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {

@@ -11,7 +11,7 @@ struct LifecycleTests {
         let balanceBefore = chain.state.balance(of: user.address)
         let id = try request(&chain, proofRequest(program))
         let task = try #require(chain.task(id) as TaskRecord?)
-        let fee = Pricing.fee(task.resources, seconds: 60, prices: .genesis)
+        let fee = try Pricing.fee(task.resources, seconds: 60, prices: .genesis)
         #expect(task.feePerSlot == fee)
         #expect(chain.state.balance(of: user.address) == balanceBefore - fee)
         #expect(task.state == .assigned)
@@ -140,7 +140,7 @@ struct RuleTests {
         #expect(task.kind == .verification)
         #expect(task.attempts[0].verifiers.count == 3)
         let deploy = Fixtures.program("demo")
-        let fee = Pricing.quote(deploy.verifierResources, seconds: deploy.verifierTimeLimitSeconds, redundancy: 3, prices: .genesis).total
+        let fee = try Pricing.quote(deploy.verifierResources, seconds: deploy.verifierTimeLimitSeconds, redundancy: 3, prices: .genesis).total
         #expect(chain.state.balance(of: user.address) == balance - fee)
         var workers = SimulatedWorkers(keys: keys)
         workers.observe(outcome.events, state: chain.state)

@@ -10,7 +10,7 @@ struct RefusalTests {
     func badSignature() throws {
         var (chain, _, _) = try chainWithProgram()
         var transaction = chain.sign(.transfer(Transfer(to: otherUser.address, amount: 1)), by: user)
-        transaction.signature = AccountKey(deterministicFrom: "mallory").sign(try transaction.unsigned.signingBytes())
+        transaction.signature = AccountKey(deterministicFrom: "mallory").sign(try transaction.unsigned(genesisHash: chain.genesis.hash).signingBytes())
         var ledger = chain.ledger
         #expect(throws: LedgerError.self) { try ledger.check(transaction) }
         let before = chain.state
@@ -23,8 +23,8 @@ struct RefusalTests {
     @Test("wrong chain")
     func wrongChain() throws {
         let (chain, _, _) = try chainWithProgram()
-        let transaction = try UnsignedTransaction(chainID: "another-chain", sender: user.publicKeyHex, nonce: 1,
-                                                  body: .transfer(Transfer(to: otherUser.address, amount: 1))).signed(by: user)
+        let transaction = try UnsignedTransaction(chain: ChainIdentity(chainID: "another-chain", genesisHash: chain.genesis.hash), sender: user.publicKeyHex,
+                                                  nonce: 1, body: .transfer(Transfer(to: otherUser.address, amount: 1))).signed(by: user)
         var ledger = chain.ledger
         do {
             _ = try ledger.check(transaction)
@@ -33,6 +33,27 @@ struct RefusalTests {
             #expect(error.code == .wrongChain)
         }
         #expect(ledger.state == chain.state)
+    }
+
+    @Test("a chain that shares the ID but not the genesis refuses the other's transactions (replay across chains)")
+    func sameIDOtherGenesis() throws {
+        var (chain, _, _) = try chainWithProgram()
+        // Another chain with the same ID and the same accounts, started a millisecond later: another genesis hash.
+        var other = chain.genesis
+        other.timestampMilliseconds += 1
+        let transaction = try UnsignedTransaction(chain: other.identity, sender: user.publicKeyHex, nonce: chain.state.nonce(of: user.address),
+                                                  body: .transfer(Transfer(to: otherUser.address, amount: 1))).signed(by: user)
+        #expect(transaction.chainID == chain.genesis.chainID)
+        var ledger = chain.ledger
+        do {
+            _ = try ledger.check(transaction)
+            Issue.record("accepted a transaction signed for another genesis")
+        } catch let error as LedgerError {
+            #expect(error.code == .badSignature)
+        }
+        let outcome = try chain.block([transaction])
+        #expect(outcome.rejected.first?.error.code == .badSignature)
+        #expect(outcome.block.transactions.isEmpty)
     }
 
     @Test("replayed and skipped nonces")

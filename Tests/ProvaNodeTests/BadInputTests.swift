@@ -50,7 +50,7 @@ struct BadInputTests {
             // A bad signature and a replayed nonce: 422 with the ledger's code.
             let next = try await live.client.account(live.user.address).nextNonce
             var forged = try live.sign(.transfer(Transfer(to: live.workers[0].address, amount: 1)), by: live.user, nonce: next)
-            forged.signature = AccountKey(deterministicFrom: "mallory").sign(try forged.unsigned.signingBytes())
+            forged.signature = AccountKey(deterministicFrom: "mallory").sign(try forged.unsigned(genesisHash: live.chain.genesisHash).signingBytes())
             let replayed = try live.sign(.transfer(Transfer(to: live.workers[0].address, amount: 2)), by: live.user, nonce: next - 1)
             let broke = AccountKey(deterministicFrom: "broke")
             let unfunded = try live.sign(.transfer(Transfer(to: live.user.address, amount: 5)), by: broke, nonce: 0)

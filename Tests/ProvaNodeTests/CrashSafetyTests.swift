@@ -36,6 +36,7 @@ struct CrashSafetyTests {
         }
         let book = Ledgerbook()
         let target = 40
+        let chain = try await client.chain()
         // Four senders stream transfers, each waiting for its commit; the node is killed once 40 are acknowledged.
         await withTaskGroup(of: Void.self) { group in
             for (index, sender) in senders.enumerated() {
@@ -43,7 +44,7 @@ struct CrashSafetyTests {
                     while true {
                         do {
                             let status = try await client.send(.transfer(Transfer(to: senders[(index + 1) % senders.count].address, amount: 1)),
-                                                               signedBy: sender, chainID: "crash-test")
+                                                               signedBy: sender, chain: chain)
                             if let height = status.height, await book.add(Acknowledged(hash: status.hash, height: height)) >= target {
                                 first.kill()
                             }

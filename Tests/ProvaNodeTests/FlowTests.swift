@@ -35,9 +35,9 @@ struct FlowTests {
             // result (checked as it applies after the waiting acceptance) and both land in one block.
             let proof = OutputRef(path: "proof.bin", digest: SHA256Hex.of("proof"), size: 5)
             let nonce = try await client.account(prover.address).nextNonce
-            let accept = try UnsignedTransaction(chainID: live.chainID, sender: prover.publicKeyHex, nonce: nonce,
+            let accept = try UnsignedTransaction(chain: live.chain, sender: prover.publicKeyHex, nonce: nonce,
                                                  body: .acceptTask(AcceptTask(task: taskID, attempt: attempt))).signed(by: prover)
-            let result = try UnsignedTransaction(chainID: live.chainID, sender: prover.publicKeyHex, nonce: nonce + 1, body: .submitResult(
+            let result = try UnsignedTransaction(chain: live.chain, sender: prover.publicKeyHex, nonce: nonce + 1, body: .submitResult(
                 SubmitResult(task: taskID, attempt: attempt, exitCode: 0, outputs: [proof],
                              usage: MeasuredUsage(wallMilliseconds: 1_200, cpuMilliseconds: 2_000, peakMemoryBytes: Units.gib)))).signed(by: prover)
             #expect(try await client.submit(accept).status == .pending)
@@ -60,7 +60,7 @@ struct FlowTests {
             #expect(task.state == .verified)
             #expect(task.attempts[attempt - 1].result?.usage.wallMilliseconds == 1_200)
             let fee = task.feePerSlot
-            #expect(fee == Pricing.fee(request.resources, seconds: 60, prices: .genesis))
+            #expect(try fee == Pricing.fee(request.resources, seconds: 60, prices: .genesis))
             #expect(try await client.account(live.user.address).account.balance == balance - fee)
             #expect(try await client.worker(prover.address).earned == Pricing.share(fee, basisPoints: 8_500))
             let voters = task.attempts[attempt - 1].verifiers.filter { $0.vote == .valid }.map(\.worker)

@@ -63,7 +63,11 @@ struct LiveNode: Sendable {
     }
 
     func sign(_ body: TransactionBody, by key: AccountKey, nonce: UInt64) throws -> SignedTransaction {
-        try UnsignedTransaction(chainID: chainID, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
+        try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
+    }
+
+    /// The chain the node serves (ID and genesis hash), which every signature covers.
+    var chain: ChainIdentity { node.genesis.identity
     }
 
     /// Raw HTTP for malformed requests the SDK would never send.

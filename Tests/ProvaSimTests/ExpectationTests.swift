@@ -14,7 +14,7 @@ struct ExpectationTests {
             var simulation = try Simulation(config: config, fleet: SimFixtures.uniformFleet(count: 8, operators: 2))
             let report = try simulation.run()
             // Fee = 4 cores × 3,177 µcr/h + 32 GiB × 397 µcr/h for 60 s, rounded up = 0.000424 credits... exactly:
-            let fee = Pricing.fee(SimFixtures.cpu4.resources, seconds: 60, prices: .genesis)
+            let fee = try Pricing.fee(SimFixtures.cpu4.resources, seconds: 60, prices: .genesis)
             #expect(fee == (4 * 3_177 + 32 * 397) * 60 / 3_600 + ((4 * 3_177 + 32 * 397) * 60 % 3_600 == 0 ? 0 : 1))
             #expect(report.value("tasks") == 20)
             #expect(report.value("fulfilment_rate") == 1)

@@ -61,7 +61,10 @@ public enum Placement: String, Sendable, Codable, CaseIterable {
     /// What is left free on a worker after placing `resources`, as a sum of fractions of its capacity (in millionths,
     /// integer arithmetic so every validator computes the same). Smaller is a tighter fit.
     static func leftover(free: Resources, capacity: Resources, after resources: Resources) -> Int64 {
-        func share(_ left: Int64, _ total: Int64) -> Int64 { total > 0 ? left * 1_000_000 / total : 0 }
+        // In Int128: declared capacities are bounded, but a product must never be what stops a validator.
+        func share(_ left: Int64, _ total: Int64) -> Int64 {
+            total > 0 ? Int64(truncatingIfNeeded: Int128(left) * 1_000_000 / Int128(total)) : 0
+        }
         return share(free.cpuMillicores - resources.cpuMillicores, capacity.cpuMillicores)
             + share(free.memoryBytes / Units.mib - resources.memoryBytes / Units.mib, capacity.memoryBytes / Units.mib)
             + share(free.gpus - resources.gpus, capacity.gpus)

@@ -18,8 +18,8 @@ extension Ledger {
         guard sender == state.authority else {
             throw LedgerError(.notAuthority, "only the chain authority may mint credits")
         }
-        guard body.amount <= Int64.max / 4 - state.totals.minted else {
-            throw LedgerError(.mintOverflow, "minting \(body.amount) µcr would overflow the supply")
+        guard body.amount <= Limits.maxSupply - state.totals.minted else {
+            throw LedgerError(.mintOverflow, "minting \(body.amount) µcr would take the supply past its bound of \(Limits.maxSupply) µcr (\(state.totals.minted) are minted)")
         }
         credit(body.to, body.amount)
         changeTotals { $0.minted += body.amount }

@@ -6,7 +6,7 @@ extension Ledger {
         var program = try usableProgram(body.program)
         try checkProverSet(body.proverSet)
         try ensureSomeWorkerFits(body.resources, proverSet: body.proverSet)
-        let quote = Pricing.quote(body.resources, seconds: body.timeLimitSeconds, redundancy: body.redundancy, prices: state.parameters.prices)
+        let quote = try priced { try Pricing.quote(body.resources, seconds: body.timeLimitSeconds, redundancy: body.redundancy, prices: state.parameters.prices) }
         if let maxFee = body.maxFee, quote.total > maxFee {
             throw LedgerError(.feeAboveMaximum, "the fee is \(quote.total) µcr but maxFee is \(maxFee) µcr; raise maxFee or ask for less")
         }
@@ -29,8 +29,8 @@ extension Ledger {
         try checkProverSet(body.proverSet)
         let deploy = program.deploy
         try ensureSomeWorkerFits(deploy.verifierResources, proverSet: body.proverSet)
-        let fee = Pricing.quote(deploy.verifierResources, seconds: deploy.verifierTimeLimitSeconds, redundancy: body.verifiers,
-                                prices: state.parameters.prices).total
+        let fee = try priced { try Pricing.quote(deploy.verifierResources, seconds: deploy.verifierTimeLimitSeconds, redundancy: body.verifiers,
+                                                 prices: state.parameters.prices).total }
         let id = IDs.task(fromTransaction: transaction)
         try escrowFee(fee, from: sender, task: id, workflow: nil)
         var task = newTask(id: id, kind: .verification, requester: sender, program: program.id, inputs: body.inputs,
@@ -90,5 +90,10 @@ extension Ledger {
         task.sequence = state.totals.tasksSubmitted
         put(task)
         changeTotals { $0.tasksSubmitted += 1 }
+    }
+
+    /// A price from `Pricing`, its overflow refused as the ledger's error.
+    func priced<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ProvaCoreError { throw LedgerError(error) }
     }
 }

@@ -65,7 +65,7 @@ extension Ledger {
         guard amount > 0 else { return }
         credit(address, amount)
         if var worker = state.workers[address] {
-            worker.earned += amount
+            worker.earned = worker.earned.saturatingAdd(amount)
             put(worker)
         }
         emit(.paid, task: task, attempt: attempt, worker: state.workers[address] == nil ? nil : address, account: address, amount: amount, detail: detail)

@@ -9,7 +9,7 @@ extension Ledger {
         let taken = min(amount, worker.stake)
         guard taken > 0 else { return 0 }
         worker.stake -= taken
-        worker.slashed += taken
+        worker.slashed = worker.slashed.saturatingAdd(taken)
         put(worker)
         changeTotals { $0.treasury += taken }
         emit(.slashed, task: task, attempt: attempt, worker: address, amount: taken, detail: reason)

@@ -12,9 +12,17 @@ extension Ledger {
             } catch let error as LedgerError {
                 throw LedgerError(error.code, "step '\(step.name)': \(error.message)")
             }
-            fees.append(Pricing.quote(step.resources, seconds: step.timeLimitSeconds, redundancy: step.redundancy, prices: state.parameters.prices).total)
+            fees.append(try priced { try Pricing.quote(step.resources, seconds: step.timeLimitSeconds, redundancy: step.redundancy,
+                                                        prices: state.parameters.prices).total })
         }
-        let total = fees.reduce(0, +)
+        // Each fee is at most the supply bound; their sum is checked against it too (1,024 steps of the largest fee would not fit).
+        var total: MicroCredits = 0
+        for fee in fees {
+            guard fee <= Limits.maxSupply - total else {
+                throw LedgerError(.feeOverflow, "the workflow's fees add up to more than the whole supply of credits; ask for less")
+            }
+            total += fee
+        }
         let id = IDs.workflow(fromTransaction: transaction)
         try escrowFee(total, from: sender, task: nil, workflow: id)
         let steps = zip(body.steps, fees).map { WorkflowStepState(name: $0.name, task: nil, fee: $1, state: nil) }
