@@ -88,8 +88,8 @@ let package = Package(
         .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting", httpClient, nioCore], swiftSettings: boundaries),
         .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaNodeTests", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting", httpClient, lifecycle, logging,
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "ProvaCore", "ProvaLedger", "ProvaStore", "ProvaNode", "ProvaClient", "ProvaTesting", httpClient, lifecycle, logging, nioCore,
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: boundaries),
         .testTarget(name: "ProvaWorkerTests", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting", lifecycle, logging,

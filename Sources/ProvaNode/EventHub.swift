@@ -1,4 +1,5 @@
 public import ProvaCore
+import Synchronization
 
 /// One ledger event as the stream delivers it, with its position in the chain (`height:position` is its SSE id).
 public struct PositionedEvent: Sendable, Hashable {
@@ -33,40 +34,68 @@ public struct EventSelector: Sendable, Hashable {
 }
 
 /// Fans committed events out to live subscribers. A slow subscriber loses its oldest buffered events rather than
-/// slowing block production; it can resume from the store with `Last-Event-ID`.
-actor EventHub {
-    private var subscribers: [Int: (filter: EventSelector, continuation: AsyncStream<PositionedEvent>.Continuation)] = [:]
-    private var nextID = 0
+/// slowing block production; it can resume from the store with `Last-Event-ID`. Mutex-guarded rather than an actor so
+/// a stream's termination handler removes its subscriber synchronously; continuations are never touched under the lock.
+final class EventHub: Sendable {
+    private struct Subscriber {
+        let filter: EventSelector
+        let continuation: AsyncStream<PositionedEvent>.Continuation
+    }
+
+    private struct State {
+        var subscribers: [Int: Subscriber] = [:]
+        var nextID = 0
+        /// Set by `finishAll`: a stream opened afterwards ends at once instead of waiting for blocks that never come.
+        var finished = false
+    }
+
+    private let state = Mutex(State())
 
     func subscribe(_ filter: EventSelector) -> (id: Int, stream: AsyncStream<PositionedEvent>) {
         let (stream, continuation) = AsyncStream.makeStream(of: PositionedEvent.self, bufferingPolicy: .bufferingNewest(50_000))
-        let id = nextID
-        nextID += 1
-        subscribers[id] = (filter, continuation)
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.unsubscribe(id) }
+        let id: Int? = state.withLock { state in
+            guard !state.finished else { return nil }
+            let id = state.nextID
+            state.nextID += 1
+            state.subscribers[id] = Subscriber(filter: filter, continuation: continuation)
+            return id
         }
+        guard let id else {
+            continuation.finish()
+            return (-1, stream)
+        }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
         return (id, stream)
     }
 
     func unsubscribe(_ id: Int) {
-        subscribers.removeValue(forKey: id)?.continuation.finish()
+        remove(id)?.continuation.finish()
+    }
+
+    @discardableResult
+    private func remove(_ id: Int) -> Subscriber? {
+        state.withLock { $0.subscribers.removeValue(forKey: id) }
     }
 
     func publish(height: UInt64, events: [LedgerEvent]) {
+        let subscribers = state.withLock { Array($0.subscribers.values) }
         guard !subscribers.isEmpty else { return }
         for (position, event) in events.enumerated() {
             let streamed = PositionedEvent(height: height, position: position, event: event)
-            for subscriber in subscribers.values where subscriber.filter.matches(event) {
+            for subscriber in subscribers where subscriber.filter.matches(event) {
                 subscriber.continuation.yield(streamed)
             }
         }
     }
 
     func finishAll() {
-        for subscriber in subscribers.values { subscriber.continuation.finish() }
-        subscribers = [:]
+        let subscribers = state.withLock { state in
+            state.finished = true
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.continuation.finish() }
     }
 
-    var count: Int { subscribers.count }
+    var count: Int { state.withLock { $0.subscribers.count } }
 }

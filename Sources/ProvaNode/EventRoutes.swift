@@ -27,7 +27,7 @@ extension APIRouter {
             let start = resume
             let body = ResponseBody { writer in
                 // Subscribe before replaying, so nothing committed in between is missed; duplicates are skipped by position.
-                let (id, live) = await node.subscribe(filter)
+                let (id, live) = node.subscribe(filter)
                 do {
                     var last = start
                     if let from = start {
@@ -35,10 +35,10 @@ extension APIRouter {
                     }
                     try await forward(live, after: last, writer: &writer)
                 } catch {
-                    await node.unsubscribe(id)
+                    node.unsubscribe(id)
                     throw error
                 }
-                await node.unsubscribe(id)
+                node.unsubscribe(id)
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)

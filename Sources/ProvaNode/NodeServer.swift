@@ -14,7 +14,7 @@ public struct BlockProductionService: Service {
         try await withGracefulShutdownHandler {
             try await node.runBlockProduction()
         } onGracefulShutdown: {
-            Task { await node.stop() }
+            node.requestStop()
         }
     }
 }

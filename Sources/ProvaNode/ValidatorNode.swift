@@ -4,12 +4,20 @@ public import ProvaCore
 public import ProvaLedger
 public import ProvaStore
 import HTTPTypes
+import Synchronization
 
 /// A solo validator: it checks transactions on entry, orders them into blocks (as soon as there are some, no
 /// earlier than `minBlockInterval`, at least every `maxBlockInterval`), applies them to the ledger, commits each
 /// block with its state changes to SQLite, and only then tells submitters and subscribers.
+///
+/// All timing belongs to the block loop (`runBlockProduction`) and comes from the injected `BlockClock`: block
+/// timestamps, the block intervals and the deadlines of `?wait=commit` waiters. The loop waits on one task group at a
+/// time, racing the clock against a wake signal; commit waiters are kept with their deadlines in a min-heap the loop
+/// checks; committed blocks reach the event hub in height order through one child task of the loop.
 public actor ValidatorNode {
     public nonisolated let configuration: NodeConfiguration
+    /// Where the block loop reads the time and waits.
+    public nonisolated let clock: any BlockClock
     public nonisolated let store: ChainStore
     public nonisolated let blobs: BlobStore
     public nonisolated let genesis: Genesis
@@ -23,18 +31,27 @@ public actor ValidatorNode {
     private(set) var ledger: Ledger
     private var mempool: Mempool
     private var waiters: [TransactionHash: [Int: CheckedContinuation<TransactionStatus?, Never>]] = [:]
+    /// Every waiter's deadline, earliest first; entries of waiters already resolved are dropped when they surface.
+    private var waiterDeadlines = MinHeap<WaiterDeadline>()
     private var nextWaiterID = 0
     /// Recently rejected transactions, so `GET /v1/transactions/{hash}` can say why (bounded).
     private var rejections: [TransactionHash: APIError] = [:]
     private var rejectionOrder: [TransactionHash] = []
-    private var wakeProducer: CheckedContinuation<Void, Never>?
-    private var stopping = false
-    private var lastBlockAt = ContinuousClock.now
+    private let wakeSignal = WakeSignal()
+    private let stopRequested = Mutex(false)
+    private var production = Production.notStarted
+    /// The deadline the sleeping loop will wake at; nil while it is not sleeping.
+    private var wakeDeadline: Milliseconds?
+    /// Committed blocks on their way to the event hub, in height order (set while the loop runs).
+    private var committedBlocks: AsyncStream<CommittedBlock>.Continuation?
+    private var lastBlockAt: Milliseconds = 0
     private var statsCache: (height: UInt64, stats: NetworkStats)?
 
     /// Opens the node in `configuration.dataDirectory` (initialized by `prova node init`), loading the last committed state.
-    public init(configuration: NodeConfiguration, metrics: NodeMetrics = NodeMetrics(), logger: Logger = Logger(label: "prova.node")) throws {
+    public init(configuration: NodeConfiguration, metrics: NodeMetrics = NodeMetrics(), logger: Logger = Logger(label: "prova.node"),
+                clock: any BlockClock = SystemBlockClock()) throws {
         self.configuration = configuration
+        self.clock = clock
         self.metrics = metrics
         self.logger = logger
         let genesis = try NodeFiles.readGenesis(from: configuration.genesisFile)
@@ -109,34 +126,63 @@ public actor ValidatorNode {
         }
         mempool.add(verified)
         metrics.recordMempool(size: mempool.count)
-        wake()
+        // The first waiting transaction moves the loop's deadline from `maxBlockInterval` to `minBlockInterval`;
+        // later ones change nothing the sleeping loop waits for.
+        if mempool.count == 1 { wakeSignal.signal() }
         return TransactionStatus(hash: verified.hash, status: .pending)
     }
 
-    /// Waits until the transaction is committed or rejected, or `timeout` passes (then answers its current status).
+    /// Waits until the transaction is committed or rejected, or `timeout` passes on the node's clock (then answers its
+    /// current status, "pending"). The block loop owns the timeout: it is one of the deadlines the loop wakes at.
     public func waitForOutcome(_ hash: TransactionHash, timeout: Duration) async -> TransactionStatus {
         if let known = try? transactionStatus(hash), known.status != .pending { return known }
+        // No loop to commit anything or to time the wait out: answer what is known now.
+        guard production != .stopped else { return TransactionStatus(hash: hash, status: .pending) }
         let id = nextWaiterID
         nextWaiterID += 1
-        let result: TransactionStatus? = await withCheckedContinuation { continuation in
+        let deadline = clock.nowMilliseconds() + Self.milliseconds(timeout)
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<TransactionStatus?, Never>) in
             waiters[hash, default: [:]][id] = continuation
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.expireWaiter(hash, id: id)
-            }
+            waiterDeadlines.insert(WaiterDeadline(deadline: deadline, id: id, hash: hash))
+            // The loop sleeps until an earlier deadline of its own otherwise; a running loop reads the heap anyway.
+            if let wakeDeadline, deadline < wakeDeadline { wakeSignal.signal() }
         }
         return result ?? TransactionStatus(hash: hash, status: .pending)
     }
 
-    private func expireWaiter(_ hash: TransactionHash, id: Int) {
-        guard let continuation = waiters[hash]?.removeValue(forKey: id) else { return }
-        if waiters[hash]?.isEmpty == true { waiters[hash] = nil }
-        continuation.resume(returning: nil)
+    /// Answers "still pending" to every waiter whose deadline `now` has reached, and drops resolved waiters' entries.
+    private func expireWaiters(reachedBy now: Milliseconds) {
+        while let earliest = waiterDeadlines.min {
+            guard waiters[earliest.hash]?[earliest.id] != nil else {
+                waiterDeadlines.popMin()
+                continue
+            }
+            guard earliest.deadline <= now else { return }
+            waiterDeadlines.popMin()
+            guard let continuation = waiters[earliest.hash]?.removeValue(forKey: earliest.id) else { continue }
+            if waiters[earliest.hash]?.isEmpty == true { waiters[earliest.hash] = nil }
+            continuation.resume(returning: nil)
+        }
     }
 
     private func resolveWaiters(_ hash: TransactionHash, with status: TransactionStatus) {
         guard let pending = waiters.removeValue(forKey: hash) else { return }
         for continuation in pending.values { continuation.resume(returning: status) }
+    }
+
+    /// The loop has ended: every waiter hears "still pending" now, as nothing will commit or time it out any more.
+    private func releaseAllWaiters() {
+        let pending = waiters
+        waiters = [:]
+        waiterDeadlines.removeAll()
+        for continuations in pending.values {
+            for continuation in continuations.values { continuation.resume(returning: nil) }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Milliseconds {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 
     public func transactionStatus(_ hash: TransactionHash) throws -> TransactionStatus? {
@@ -154,51 +200,95 @@ public actor ValidatorNode {
 
     // MARK: Block production
 
-    /// Produces blocks until `stop()`; the block in progress is always finished and committed first.
+    /// Produces blocks until `stop()` (or until the calling task is cancelled); the block in progress is always
+    /// finished and committed first. Returns after every committed block has reached the event hub's subscribers.
     public func runBlockProduction() async throws {
-        lastBlockAt = ContinuousClock.now
-        while !stopping {
-            let parameters = ledger.state.parameters
-            let minimum = lastBlockAt + .milliseconds(parameters.minBlockIntervalMilliseconds)
-            let maximum = lastBlockAt + .milliseconds(parameters.maxBlockIntervalMilliseconds)
-            let now = ContinuousClock.now
-            if (mempool.count > 0 && now >= minimum) || now >= maximum {
-                try produceBlock()
-                continue
-            }
-            await sleep(until: mempool.count > 0 ? minimum : maximum)
+        guard production == .notStarted else {
+            throw NodeError(.internalServerError, .internal, "block production already ran on this node; open the node again to restart it")
         }
-        await hub.finishAll()
+        production = .running
+        let (blocks, publisher) = AsyncStream.makeStream(of: CommittedBlock.self)
+        committedBlocks = publisher
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // One consumer, so subscribers see blocks in height order; it ends when the loop finishes the stream.
+            group.addTask { [hub] in
+                for await block in blocks { hub.publish(height: block.height, events: block.events) }
+                hub.finishAll()
+            }
+            do {
+                try await produceBlocks()
+            } catch {
+                endProduction()
+                throw error
+            }
+            endProduction()
+        }
     }
 
     /// Asks block production to stop after the block in progress.
     public func stop() {
-        stopping = true
-        wake()
+        requestStop()
     }
 
-    private func sleep(until deadline: ContinuousClock.Instant) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            wakeProducer = continuation
-            Task { [weak self] in
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                await self?.wake()
-            }
+    /// `stop()` for callers that cannot wait for the actor (a graceful-shutdown handler).
+    public nonisolated func requestStop() {
+        stopRequested.withLock { $0 = true }
+        wakeSignal.signal()
+    }
+
+    private nonisolated var isStopRequested: Bool { stopRequested.withLock { $0 } }
+
+    private func produceBlocks() async throws {
+        lastBlockAt = clock.nowMilliseconds()
+        while !isStopRequested && !Task.isCancelled {
+            // Everything a signal announces is read below, before the loop sleeps again.
+            wakeSignal.clear()
+            let now = clock.nowMilliseconds()
+            // A wall clock stepped back must not hold blocks back by the size of the step.
+            if now < lastBlockAt { lastBlockAt = now }
+            if blockIsDue(at: now) { try produceBlock(at: now) }
+            expireWaiters(reachedBy: now)
+            guard !blockIsDue(at: now) else { continue }
+            let parameters = ledger.state.parameters
+            var deadline = lastBlockAt + (mempool.count > 0 ? parameters.minBlockIntervalMilliseconds : parameters.maxBlockIntervalMilliseconds)
+            if let waiter = waiterDeadlines.min { deadline = min(deadline, waiter.deadline) }
+            wakeDeadline = deadline
+            await sleep(until: deadline)
+            wakeDeadline = nil
         }
     }
 
-    private func wake() {
-        let continuation = wakeProducer
-        wakeProducer = nil
-        continuation?.resume()
+    /// As soon as there are transactions, no earlier than `minBlockInterval` after the last block; at the latest
+    /// `maxBlockInterval` after it.
+    private func blockIsDue(at now: Milliseconds) -> Bool {
+        let parameters = ledger.state.parameters
+        return (mempool.count > 0 && now >= lastBlockAt + parameters.minBlockIntervalMilliseconds)
+            || now >= lastBlockAt + parameters.maxBlockIntervalMilliseconds
     }
 
-    private func produceBlock() throws {
-        let started = ContinuousClock.now
+    /// Returns when the clock reaches `deadline`, when something signals the loop, or when the loop is cancelled.
+    private func sleep(until deadline: Milliseconds) async {
+        let clock = self.clock
+        let signal = wakeSignal
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(until: deadline) }
+            group.addTask { await signal.wait() }
+            _ = await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func endProduction() {
+        production = .stopped
+        committedBlocks?.finish()
+        committedBlocks = nil
+        releaseAllWaiters()
+    }
+
+    private func produceBlock(at now: Milliseconds) throws {
         let parameters = ledger.state.parameters
         let candidates = mempool.candidates(limit: parameters.maxBlockTransactions)
-        let wallClock = Int64(Date().timeIntervalSince1970 * 1000)
-        let timestamp = max(wallClock, ledger.state.lastTimestampMilliseconds + 1)
+        let timestamp = max(now, ledger.state.lastTimestampMilliseconds + 1)
         let proposal: Proposal
         do {
             proposal = try ledger.propose(verified: candidates, timestampMilliseconds: timestamp, proposer: nodeKey.address)
@@ -209,8 +299,8 @@ public actor ValidatorNode {
             if let reloaded = try? store.loadLedger() { ledger = reloaded }
             throw NodeError(.internalServerError, .commitFailed, "the block could not be committed; check disk space", cause: "\(error)")
         }
-        let interval = started - lastBlockAt
-        lastBlockAt = started
+        let interval = now - lastBlockAt
+        lastBlockAt = now
         let outcome = proposal.outcome
         let height = outcome.block.header.height
         var rejected = Set<TransactionHash>()
@@ -230,11 +320,9 @@ public actor ValidatorNode {
         for hash in rejected.union(orphaned.map(\.hash)) {
             resolveWaiters(hash, with: TransactionStatus(hash: hash, status: .rejected, error: rejections[hash]))
         }
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        metrics.recordBlock(height: height, intervalSeconds: seconds, transactions: outcome.transactions.count)
+        metrics.recordBlock(height: height, intervalSeconds: Double(interval) / 1_000, transactions: outcome.transactions.count)
         metrics.recordMempool(size: mempool.count)
-        let events = outcome.events
-        Task { [hub] in await hub.publish(height: height, events: events) }
+        committedBlocks?.yield(CommittedBlock(height: height, events: outcome.events))
     }
 
     private func remember(_ hash: TransactionHash, _ error: APIError) {
@@ -247,12 +335,14 @@ public actor ValidatorNode {
 
     // MARK: Events
 
-    func subscribe(_ filter: EventSelector) async -> (id: Int, stream: AsyncStream<PositionedEvent>) {
-        await hub.subscribe(filter)
+    /// The committed events matching `filter`, live, from the next block published on; the stream ends when block
+    /// production ends. `package` so tests can wait on the node's own events.
+    package nonisolated func subscribe(_ filter: EventSelector) -> (id: Int, stream: AsyncStream<PositionedEvent>) {
+        hub.subscribe(filter)
     }
 
-    func unsubscribe(_ id: Int) async {
-        await hub.unsubscribe(id)
+    nonisolated func unsubscribe(_ id: Int) {
+        hub.unsubscribe(id)
     }
 
     // MARK: Faucet
@@ -289,4 +379,26 @@ public actor ValidatorNode {
         metrics.recordTaskStates(stats.tasksByState)
         return stats
     }
+}
+
+/// Where the block loop is in its life: it runs once per opened node.
+private enum Production {
+    case notStarted, running, stopped
+}
+
+/// A commit waiter's timeout, ordered by deadline (then by arrival).
+struct WaiterDeadline: Comparable, Sendable {
+    let deadline: Milliseconds
+    let id: Int
+    let hash: TransactionHash
+
+    static func < (lhs: WaiterDeadline, rhs: WaiterDeadline) -> Bool {
+        (lhs.deadline, lhs.id) < (rhs.deadline, rhs.id)
+    }
+}
+
+/// A committed block's events, on their way from the block loop to the event hub.
+struct CommittedBlock: Sendable {
+    let height: UInt64
+    let events: [LedgerEvent]
 }

@@ -7,18 +7,47 @@ import Testing
 /// A network of real processes — `prova node run` and four `prova worker run` — so one worker can be killed mid-run.
 @Suite("Fallback end to end", .tags(.endToEnd), .serialized)
 struct FallbackEndToEndTests {
-    /// A child process whose output goes to a log file.
+    /// A child process whose output goes to a log file — its standard output through a pipe first when the test
+    /// waits for a line it prints when ready.
     final class Child: @unchecked Sendable {
         let process = Process()
-        init(_ arguments: [String], environment: [String: String], log: URL) throws {
+        private let log: FileHandle
+        private let output: Pipe?
+
+        init(_ arguments: [String], environment: [String: String], log: URL, announcesReadiness: Bool = false) throws {
             process.executableURL = try DevnetProcess.executable
             process.arguments = arguments
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
+            self.log = try FileHandle(forWritingTo: log)
+            output = announcesReadiness ? Pipe() : nil
+            process.standardOutput = output ?? self.log
+            process.standardError = self.log
             try process.run()
+        }
+
+        /// Waits (off the cooperative pool) for the output line that starts with `prefix` and returns the rest of it;
+        /// everything the child prints afterwards goes on to its log.
+        func line(startingWith prefix: String) async throws -> String {
+            guard let output else { throw Failure("this child's output is not read") }
+            let log = self.log
+            let reader = output.fileHandleForReading
+            return try await offloaded {
+                var buffer = ""
+                while true {
+                    if let line = buffer.split(separator: "\n", omittingEmptySubsequences: false).dropLast().first(where: { $0.hasPrefix(prefix) }) {
+                        log.write(Data(buffer.utf8))
+                        reader.readabilityHandler = { handle in
+                            let data = handle.availableData
+                            if data.isEmpty { handle.readabilityHandler = nil } else { log.write(data) }
+                        }
+                        return String(line.dropFirst(prefix.count))
+                    }
+                    let chunk = reader.availableData
+                    guard !chunk.isEmpty else { throw Failure("the process exited before printing '\(prefix)…':\n\(buffer)") }
+                    buffer += String(decoding: chunk, as: UTF8.self)
+                }
+            }
         }
         func stop(_ signal: Int32 = SIGTERM) async {
             kill(process.processIdentifier, signal)
@@ -58,14 +87,12 @@ struct FallbackEndToEndTests {
         genesis.parameters.minWorkerStake = 10 * MicroCredit.perCredit
         try JSONEncoder().encode(genesis).write(to: genesisFile)
 
-        let port = 20_000 + Int.random(in: 0..<20_000)
-        let url = "http://127.0.0.1:\(port)"
-        let node = try Child(["node", "run", "--data-dir", nodeDirectory.path, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"],
-                             environment: environment, log: home.appendingPathComponent("node.log"))
+        let node = try Child(["node", "run", "--data-dir", nodeDirectory.path, "--listen", "127.0.0.1:0", "--log-level", "warning"],
+                             environment: environment, log: home.appendingPathComponent("node.log"), announcesReadiness: true)
         var workers: [String: Child] = [:]
         do {
+            let url = try await node.line(startingWith: "prova node listening on ")
             let client = try ProvaClient(node: url)
-            try await waitUntil { (try? await client.status()) != nil }
             _ = try await cli(["keys", "new", "dev"])
             _ = try await cli(["account", "faucet", "dev", "--amount", "1000", "--node", url])
             for index in 0..<4 {
@@ -77,7 +104,7 @@ struct FallbackEndToEndTests {
                                               "--data-dir", home.appendingPathComponent(name).path, "--log-level", "warning"],
                                              environment: environment, log: home.appendingPathComponent("\(name).log"))
                 // One at a time: each capacity test is verified by the workers already active.
-                try await waitUntil { (try? await client.worker(address))?.status == .active }
+                try await eventually("\(name) is active", on: client) { (try? await client.worker(address))?.status == .active }
             }
 
             let build = DevnetProcess.repository.appendingPathComponent("examples/hashchain/build")
@@ -113,13 +140,10 @@ struct FallbackEndToEndTests {
 
     struct KeyAddress: Decodable { let address: Address }
 
-    /// Polls `condition` (each read is a real request) until it holds or 120 s pass.
-    func waitUntil(_ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw Failure("a condition did not hold within 120 s")
+    /// Waits until `condition` holds, re-checking it after every ledger event the node commits from now on (the
+    /// stream starts at the next block, so nothing committed after the first check is missed).
+    func eventually(_ what: String, on client: ProvaClient, until condition: @escaping @Sendable () async throws -> Bool) async throws {
+        let height = try await client.status().height
+        try await ProvaTesting.eventually(what, over: client.events(from: height + 1), until: condition)
     }
 }

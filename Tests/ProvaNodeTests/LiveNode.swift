@@ -24,16 +24,9 @@ struct LiveNode: Sendable {
     /// Starts a node, runs `body` against it, then shuts it down gracefully and removes its files.
     static func with<T: Sendable>(workers count: Int = 6, parameters: ChainParameters = .genesisDefaults,
                                   _ body: @Sendable (LiveNode) async throws -> T) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-node-test-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let user = AccountKey(deterministicFrom: "live-user")
-        let workers = (0..<count).map { AccountKey(deterministicFrom: "live-worker-\($0)") }
-        let chainID = "prova-live-test"
-        _ = try NodeFiles.initialize(
-            dataDirectory: directory, chainID: chainID, genesis: nil, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 1_000,
-            initialAccounts: [Genesis.FundedAccount(address: user.address, balance: 1_000 * MicroCredit.perCredit)],
-            workers: workers.map { Genesis.InitialWorker(address: $0.address, capacity: Fixtures.gpuNode, diskBytes: 1 << 40, stake: parameters.minWorkerStake) },
-            parameters: parameters)
+        let files = try TestChainFiles(workers: count, parameters: parameters)
+        defer { files.remove() }
+        let directory = files.directory
         var logger = Logger(label: "prova.test.node")
         logger.logLevel = .warning
         let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: directory, port: 0), logger: logger)
@@ -48,7 +41,8 @@ struct LiveNode: Sendable {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw ClientError(.noPort, "the node did not start listening") }
             let url = "http://127.0.0.1:\(port)"
-            let live = LiveNode(url: url, node: node, client: try ProvaClient(node: url), workers: workers, user: user, chainID: chainID, directory: directory)
+            let live = LiveNode(url: url, node: node, client: try ProvaClient(node: url), workers: files.workers, user: files.user, chainID: files.chainID,
+                                directory: directory)
             do {
                 let result = try await body(live)
                 await group.triggerGracefulShutdown()
@@ -67,8 +61,7 @@ struct LiveNode: Sendable {
     }
 
     /// The chain the node serves (ID and genesis hash), which every signature covers.
-    var chain: ChainIdentity { node.genesis.identity
-    }
+    var chain: ChainIdentity { node.genesis.identity }
 
     /// Raw HTTP for malformed requests the SDK would never send.
     func raw(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = "application/json",
