@@ -38,6 +38,13 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     /// Fees an account may pay from the free tier per period (0 disables the free tier).
     public var freeTierAllowance: MicroCredits
     public var freeTierPeriodMilliseconds: Milliseconds
+    /// Every transaction that is not free (`TransactionBody.Kind.isFree`) pays `transactionBaseFee` plus
+    /// `transactionFeePerKiB` for each started KiB of its signed encoding, into the treasury.
+    public var transactionBaseFee: MicroCredits
+    public var transactionFeePerKiB: MicroCredits
+    /// Held while a program or a prover set exists, returned when its owner retires it.
+    public var programDeposit: MicroCredits
+    public var proverSetDeposit: MicroCredits
 
     public init(prices: PriceSchedule = .genesis, proverShareBasisPoints: Int64 = 8_500, verifierShareBasisPoints: Int64 = 1_000,
                 treasuryShareBasisPoints: Int64 = 500, proverSubsidy: MicroCredits = 0, minBlockIntervalMilliseconds: Milliseconds = 100,
@@ -48,7 +55,9 @@ public struct ChainParameters: Codable, Sendable, Hashable {
                 jailMilliseconds: Milliseconds = 600_000, minWorkerStake: MicroCredits = 100 * MicroCredit.perCredit,
                 slashBasisPoints: Int64 = 5_000, fallbackRefundBasisPoints: Int64 = 5_000, exitDelayMilliseconds: Milliseconds = 600_000,
                 idleTestPartsPerMillion: Int64 = 100, capacityTestTimeLimitSeconds: Seconds = 120,
-                freeTierAllowance: MicroCredits = 0, freeTierPeriodMilliseconds: Milliseconds = 30 * 24 * 3_600_000) {
+                freeTierAllowance: MicroCredits = 0, freeTierPeriodMilliseconds: Milliseconds = 30 * 24 * 3_600_000,
+                transactionBaseFee: MicroCredits = 1_000, transactionFeePerKiB: MicroCredits = 100,
+                programDeposit: MicroCredits = MicroCredit.perCredit, proverSetDeposit: MicroCredits = MicroCredit.perCredit) {
         self.prices = prices
         self.proverShareBasisPoints = proverShareBasisPoints
         self.verifierShareBasisPoints = verifierShareBasisPoints
@@ -74,9 +83,20 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         self.capacityTestTimeLimitSeconds = capacityTestTimeLimitSeconds
         self.freeTierAllowance = freeTierAllowance
         self.freeTierPeriodMilliseconds = freeTierPeriodMilliseconds
+        self.transactionBaseFee = transactionBaseFee
+        self.transactionFeePerKiB = transactionFeePerKiB
+        self.programDeposit = programDeposit
+        self.proverSetDeposit = proverSetDeposit
     }
 
     public static let genesisDefaults = ChainParameters()
+
+    /// The fee a transaction of `kind` and `size` bytes pays (0 for free kinds).
+    public func transactionFee(_ kind: TransactionBody.Kind, size: Int) -> MicroCredits {
+        guard !kind.isFree else { return 0 }
+        // Sizes are bounded by the kind's limit (≤ 256 KiB) and both prices by `maxUnitPrice`: no overflow.
+        return transactionBaseFee + transactionFeePerKiB * Int64((size + 1_023) / 1_024)
+    }
 
     /// The largest unit price (µcr per core-hour, GiB-hour or GPU-hour): a million credits.
     public static let maxUnitPrice: MicroCredits = 1_000_000_000_000
@@ -100,15 +120,17 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         let checks: [(String, Int64, ClosedRange<Int64>)] = [
             ("prices.cpuCoreHour", prices.cpuCoreHour, 0...Self.maxUnitPrice), ("prices.memoryGiBHour", prices.memoryGiBHour, 0...Self.maxUnitPrice),
             ("prices.gpuHour", prices.gpuHour, 0...Self.maxUnitPrice), ("proverSubsidy", proverSubsidy, 0...Limits.maxSupply),
-            ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...1_000_000),
+            ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...10_000_000),
             ("acceptWindowMilliseconds", acceptWindowMilliseconds, 1...day), ("uploadGraceMilliseconds", uploadGraceMilliseconds, 0...day),
             ("voteGraceMilliseconds", voteGraceMilliseconds, 0...day), ("maxAttempts", Int64(maxAttempts), 1...100),
             ("maxVerifierReplacements", Int64(maxVerifierReplacements), 0...100), ("maxPendingMilliseconds", maxPendingMilliseconds, 0...(30 * day)),
-            ("programStrikeLimit", Int64(programStrikeLimit), 1...1_000), ("workerStrikeLimit", Int64(workerStrikeLimit), 1...1_000),
+            ("programStrikeLimit", Int64(programStrikeLimit), 1...1_000_000_000), ("workerStrikeLimit", Int64(workerStrikeLimit), 1...1_000_000_000),
             ("jailMilliseconds", jailMilliseconds, 0...(365 * day)), ("minWorkerStake", minWorkerStake, 0...Limits.maxSupply),
             ("exitDelayMilliseconds", exitDelayMilliseconds, 0...(365 * day)),
             ("capacityTestTimeLimitSeconds", capacityTestTimeLimitSeconds, 1...Limits.maxTimeLimitSeconds),
             ("freeTierAllowance", freeTierAllowance, 0...Limits.maxSupply), ("freeTierPeriodMilliseconds", freeTierPeriodMilliseconds, 1...(3_650 * day)),
+            ("transactionBaseFee", transactionBaseFee, 0...Self.maxUnitPrice), ("transactionFeePerKiB", transactionFeePerKiB, 0...Self.maxUnitPrice),
+            ("programDeposit", programDeposit, 0...Limits.maxSupply), ("proverSetDeposit", proverSetDeposit, 0...Limits.maxSupply),
         ]
         for (name, value, range) in checks where !range.contains(value) {
             throw ProvaCoreError(.badParameters, "\(name) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")

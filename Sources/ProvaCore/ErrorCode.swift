@@ -42,6 +42,11 @@ extension ErrorCode {
 
 // MARK: Ledger rules (ProvaLedger)
 extension ErrorCode {
+    /// Only the owner of a program or prover set may retire it.
+    public static let notOwner = ErrorCode("not_owner")
+    public static let alreadyRetired = ErrorCode("already_retired")
+    public static let programRetired = ErrorCode("program_retired")
+    public static let proverSetRetired = ErrorCode("prover_set_retired")
     public static let acceptanceWindowClosed = ErrorCode("acceptance_window_closed")
     public static let alreadyFinished = ErrorCode("already_finished")
     public static let alreadyJoined = ErrorCode("already_joined")

@@ -26,8 +26,13 @@ public struct Program: Codable, Sendable, Hashable {
     public var tasksRequested: Int64
     public var tasksVerified: Int64
     public var tasksFailed: Int64
+    /// Held from the deploy until the owner retires the program (DESIGN §6: deploys take a refundable deposit).
+    public var deposit: MicroCredits
+    /// Retired by its owner: it takes no new requests; tasks already requested run to the end.
+    public var retired: Bool
 
-    public init(id: ProgramID, owner: Address, deploy: DeployProgram, deployedAtHeight: UInt64, strikes: Int, blocked: Bool, blockedReason: String?, tasksRequested: Int64, tasksVerified: Int64, tasksFailed: Int64) {
+    public init(id: ProgramID, owner: Address, deploy: DeployProgram, deployedAtHeight: UInt64, strikes: Int, blocked: Bool, blockedReason: String?,
+                tasksRequested: Int64, tasksVerified: Int64, tasksFailed: Int64, deposit: MicroCredits = 0, retired: Bool = false) {
         self.id = id
         self.owner = owner
         self.deploy = deploy
@@ -38,6 +43,8 @@ public struct Program: Codable, Sendable, Hashable {
         self.tasksRequested = tasksRequested
         self.tasksVerified = tasksVerified
         self.tasksFailed = tasksFailed
+        self.deposit = deposit
+        self.retired = retired
     }
 }
 
@@ -289,6 +296,10 @@ public struct ProverSet: Codable, Sendable, Hashable {
     public var labels: [String: String]
     /// Workers that opted in with JoinProverSet.
     public var joined: [Address]
+    /// Held from creation until the owner retires the set.
+    public var deposit: MicroCredits
+    /// Retired by its owner: no new request may name it; tasks that already do keep drawing from it.
+    public var retired: Bool
 
     /// Whether `worker` may serve requests naming this set: it opted in and is listed or matches every label.
     public func admits(_ worker: Worker) -> Bool {
@@ -298,12 +309,15 @@ public struct ProverSet: Codable, Sendable, Hashable {
         return labels.allSatisfy { worker.labels[$0.key] == $0.value }
     }
 
-    public init(name: String, owner: Address, members: [Address], labels: [String: String], joined: [Address]) {
+    public init(name: String, owner: Address, members: [Address], labels: [String: String], joined: [Address], deposit: MicroCredits = 0,
+                retired: Bool = false) {
         self.name = name
         self.owner = owner
         self.members = members
         self.labels = labels
         self.joined = joined
+        self.deposit = deposit
+        self.retired = retired
     }
 }
 
@@ -358,15 +372,19 @@ public struct Supply: Codable, Sendable, Hashable {
     public var balances: MicroCredits
     public var escrow: MicroCredits
     public var stakes: MicroCredits
+    /// Deposits held for deployed programs and prover sets.
+    public var deposits: MicroCredits
 
-    public var isConserved: Bool { minted == balances + escrow + stakes + treasury + burned }
+    public var isConserved: Bool { minted == balances + escrow + stakes + deposits + treasury + burned }
 
-    public init(minted: MicroCredits, treasury: MicroCredits, burned: MicroCredits, balances: MicroCredits, escrow: MicroCredits, stakes: MicroCredits) {
+    public init(minted: MicroCredits, treasury: MicroCredits, burned: MicroCredits, balances: MicroCredits, escrow: MicroCredits, stakes: MicroCredits,
+                deposits: MicroCredits) {
         self.minted = minted
         self.treasury = treasury
         self.burned = burned
         self.balances = balances
         self.escrow = escrow
         self.stakes = stakes
+        self.deposits = deposits
     }
 }

@@ -18,20 +18,33 @@ public enum TransactionBody: Sendable, Hashable {
     case createProverSet(CreateProverSet)
     case joinProverSet(JoinProverSet)
     case blockProgram(BlockProgram)
+    case retireProgram(RetireProgram)
+    case retireProverSet(RetireProverSet)
 
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case Transfer, Mint, DeployProgram, RequestProof, RequestVerification, SubmitWorkflow, CancelTask
         case RegisterWorker, AnnounceExit, AcceptTask, DeclineTask, SubmitResult, SubmitVote
-        case CreateProverSet, JoinProverSet, BlockProgram
+        case CreateProverSet, JoinProverSet, BlockProgram, RetireProgram, RetireProverSet
 
         /// Largest canonical encoding accepted for a transaction of this kind, in bytes.
         public var sizeLimit: Int {
             switch self {
-            case .Transfer, .Mint, .AnnounceExit, .AcceptTask, .DeclineTask, .SubmitVote, .JoinProverSet, .CancelTask, .BlockProgram: return 2_048
+            case .Transfer, .Mint, .AnnounceExit, .AcceptTask, .DeclineTask, .SubmitVote, .JoinProverSet, .CancelTask, .BlockProgram,
+                 .RetireProgram, .RetireProverSet: return 2_048
             case .RegisterWorker: return 8_192
             case .DeployProgram: return 32_768
             case .RequestProof, .RequestVerification, .SubmitResult, .CreateProverSet: return 65_536
             case .SubmitWorkflow: return 262_144
+            }
+        }
+
+        /// A worker's duty (accepting, declining, delivering, voting), a worker leaving, or the authority minting: free,
+        /// so an honest worker never pays to work and can leave with no balance — and a duty is admitted only for work
+        /// the chain assigned to its sender. Every other kind pays the transaction fee (docs/PROTOCOL.md "Transaction fees").
+        public var isFree: Bool {
+            switch self {
+            case .AcceptTask, .DeclineTask, .SubmitResult, .SubmitVote, .AnnounceExit, .Mint: true
+            default: false
             }
         }
     }
@@ -54,8 +67,11 @@ public enum TransactionBody: Sendable, Hashable {
         case .createProverSet: .CreateProverSet
         case .joinProverSet: .JoinProverSet
         case .blockProgram: .BlockProgram
+        case .retireProgram: .RetireProgram
+        case .retireProverSet: .RetireProverSet
         }
     }
+
 }
 
 extension TransactionBody: Codable {
@@ -85,6 +101,8 @@ extension TransactionBody: Codable {
         case .CreateProverSet: self = .createProverSet(try CreateProverSet(from: decoder))
         case .JoinProverSet: self = .joinProverSet(try JoinProverSet(from: decoder))
         case .BlockProgram: self = .blockProgram(try BlockProgram(from: decoder))
+        case .RetireProgram: self = .retireProgram(try RetireProgram(from: decoder))
+        case .RetireProverSet: self = .retireProverSet(try RetireProverSet(from: decoder))
         }
     }
 
@@ -108,6 +126,8 @@ extension TransactionBody: Codable {
         case .createProverSet(let body): try body.encode(to: encoder)
         case .joinProverSet(let body): try body.encode(to: encoder)
         case .blockProgram(let body): try body.encode(to: encoder)
+        case .retireProgram(let body): try body.encode(to: encoder)
+        case .retireProverSet(let body): try body.encode(to: encoder)
         }
     }
 }
@@ -202,7 +222,7 @@ public struct SignedTransaction: Codable, Sendable, Hashable {
         var hasher = SHA256()
         hasher.update(data: bytes)
         hasher.update(data: signatureBytes)
-        return VerifiedTransaction(transaction: self, hash: Hex.encode(hasher.finalize()), senderAddress: address)
+        return VerifiedTransaction(transaction: self, hash: Hex.encode(hasher.finalize()), senderAddress: address, size: bytes.count)
     }
 
     private static func signingBytesOrError(_ unsigned: UnsignedTransaction) throws -> [UInt8] {
@@ -217,22 +237,26 @@ public struct VerifiedTransaction: Sendable, Hashable {
     public let transaction: SignedTransaction
     public let hash: TransactionHash
     public let senderAddress: Address
+    /// Bytes of the signed canonical encoding: what the size part of the transaction fee is charged on.
+    public let size: Int
 
     public var body: TransactionBody { transaction.body }
     public var nonce: UInt64 { transaction.nonce }
 
-    init(transaction: SignedTransaction, hash: TransactionHash, senderAddress: Address) {
+    init(transaction: SignedTransaction, hash: TransactionHash, senderAddress: Address, size: Int) {
         self.transaction = transaction
         self.hash = hash
         self.senderAddress = senderAddress
+        self.size = size
     }
 
     /// A transaction taken as verified without checking any signature: for the simulator, which drives the real
     /// ledger with millions of transactions from senders it controls. Never use it on input from a network.
-    public static func unchecked(sender: Address, nonce: UInt64, body: TransactionBody, chainID: String) -> VerifiedTransaction {
+    /// `size` is what the fee's size part is charged on (the simulator passes an estimate; 0 charges the base fee only).
+    public static func unchecked(sender: Address, nonce: UInt64, body: TransactionBody, chainID: String, size: Int = 0) -> VerifiedTransaction {
         let transaction = SignedTransaction(unsigned: UnsignedTransaction(chain: ChainIdentity(chainID: chainID, genesisHash: ""), sender: "", nonce: nonce,
                                                                           body: body), signature: "")
         let hash = SHA256Hex.of("prova/unchecked|\(chainID)|\(sender)|\(nonce)")
-        return VerifiedTransaction(transaction: transaction, hash: hash, senderAddress: sender)
+        return VerifiedTransaction(transaction: transaction, hash: hash, senderAddress: sender, size: size)
     }
 }

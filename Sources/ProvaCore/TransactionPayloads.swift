@@ -252,3 +252,15 @@ public struct BlockProgram: Codable, Sendable, Hashable {
     public var reason: String
     public init(program: ProgramID, reason: String) { self.program = program; self.reason = reason }
 }
+
+/// The owner retires a program: it takes no new requests, and the deploy deposit comes back.
+public struct RetireProgram: Codable, Sendable, Hashable {
+    public var program: ProgramID
+    public init(program: ProgramID) { self.program = program }
+}
+
+/// The owner retires a prover set: no new request may name it, and its deposit comes back.
+public struct RetireProverSet: Codable, Sendable, Hashable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}

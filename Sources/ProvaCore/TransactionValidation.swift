@@ -127,6 +127,10 @@ extension TransactionBody {
         case .blockProgram(let body):
             try Check.digest(body.program, field: "program")
             try Check.text(body.reason, field: "reason", max: Limits.maxMessageLength)
+        case .retireProgram(let body):
+            try Check.digest(body.program, field: "program")
+        case .retireProverSet(let body):
+            try Check.name(body.name, field: "name")
         }
     }
 }

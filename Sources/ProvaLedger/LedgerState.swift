@@ -73,7 +73,11 @@ public struct LedgerState: Sendable, Equatable {
         for workflow in workflows.values { escrow += workflow.escrow }
         var stakes: MicroCredits = 0
         for worker in workers.values { stakes += worker.stake }
-        return Supply(minted: totals.minted, treasury: totals.treasury, burned: totals.burned, balances: balances, escrow: escrow, stakes: stakes)
+        var deposits: MicroCredits = 0
+        for program in programs.values { deposits += program.deposit }
+        for set in proverSets.values { deposits += set.deposit }
+        return Supply(minted: totals.minted, treasury: totals.treasury, burned: totals.burned, balances: balances, escrow: escrow, stakes: stakes,
+                      deposits: deposits)
     }
 
     /// The chain every transaction must be signed for.

@@ -36,7 +36,8 @@ public struct TestChain: Sendable {
         let workerKeys = capacities.indices.map { AccountKey(deterministicFrom: "worker-\($0)") }
         let genesis = Genesis(
             chainID: chainID, timestampMilliseconds: 1_700_000_000_000, authority: authority.address, parameters: parameters,
-            accounts: ([authority] + users).map { Genesis.FundedAccount(address: $0.address, balance: balance) },
+            // Workers hold a balance too: opting into prover sets and registering again pay transaction fees.
+            accounts: ([authority] + users + workerKeys).map { Genesis.FundedAccount(address: $0.address, balance: balance) },
             workers: zip(workerKeys, capacities).map { key, capacity in
                 Genesis.InitialWorker(address: key.address, capacity: capacity, diskBytes: 1 << 40, stake: parameters.minWorkerStake)
             },
@@ -96,4 +97,27 @@ public struct TestChain: Sendable {
 
     /// All events committed so far.
     public var allEvents: [LedgerEvent] { outcomes.flatMap(\.events) }
+
+    /// Transaction fees `address` has paid so far (docs/PROTOCOL.md "Transaction fees"), so a test of a task's economics
+    /// can tell them from the task's own fee.
+    public func transactionFeesPaid(by address: Address) -> MicroCredits {
+        allEvents.filter { $0.kind == .transactionFee && $0.account == address }.reduce(0) { $0 + ($1.amount ?? 0) }
+    }
+
+    /// Deposits `address` has placed and not had back.
+    public func depositsHeld(by address: Address) -> MicroCredits {
+        allEvents.reduce(0) { total, event in
+            guard event.account == address else { return total }
+            switch event.kind {
+            case .depositHeld: return total + (event.amount ?? 0)
+            case .depositReturned: return total - (event.amount ?? 0)
+            default: return total
+            }
+        }
+    }
+
+    /// What `address` has spent on transaction fees and deposits so far: everything but the fees of its tasks.
+    public func overhead(of address: Address) -> MicroCredits {
+        transactionFeesPaid(by: address) + depositsHeld(by: address)
+    }
 }

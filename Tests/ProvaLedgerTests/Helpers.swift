@@ -55,6 +55,17 @@ func expectRefusal(_ chain: inout TestChain, _ body: TransactionBody, by key: Ac
     #expect(chain.state == empty.state, sourceLocation: sourceLocation)
 }
 
+/// An account's balance with its transaction fees and deposits added back: what a test of a task's economics compares
+/// (those are charged by their own rules, tested in `TransactionFeeTests`).
+func balanceBeforeOverhead(_ chain: TestChain, _ key: AccountKey) -> MicroCredits {
+    chain.state.balance(of: key.address) + chain.overhead(of: key.address)
+}
+
+/// Every transaction fee paid on the chain so far (it goes to the treasury).
+func transactionFees(_ chain: TestChain) -> MicroCredits {
+    chain.allEvents.filter { $0.kind == .transactionFee }.reduce(0) { $0 + ($1.amount ?? 0) }
+}
+
 func expectConserved(_ state: LedgerState, sourceLocation: SourceLocation = #_sourceLocation) {
     let supply = state.supply()
     #expect(supply.isConserved, "minted \(supply.minted) != balances \(supply.balances) + escrow \(supply.escrow) + stakes \(supply.stakes) + treasury \(supply.treasury) + burned \(supply.burned)", sourceLocation: sourceLocation)

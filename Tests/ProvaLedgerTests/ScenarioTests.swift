@@ -40,7 +40,7 @@ struct ScenarioTests {
     @Test("first prover times out → fallback succeeds → requester refunded 50 %, fallback prover paid, first prover slashed")
     func timeoutThenFallback() throws {
         var (chain, keys, program) = try chainWithProgram()
-        let startBalance = chain.state.balance(of: user.address)
+        let startBalance = balanceBeforeOverhead(chain, user)
         let id = try request(&chain, proofRequest(program, seconds: 30))
         let fee = try #require(chain.task(id)?.feePerSlot)
         let first = try #require(chain.task(id)?.attempts.first?.worker)
@@ -58,7 +58,7 @@ struct ScenarioTests {
         #expect(events(seen, .fallback, task: id).count == 1)
         let refund = Pricing.share(fee, basisPoints: 5_000)
         #expect(task.refunded == refund)
-        #expect(chain.state.balance(of: user.address) == startBalance - fee + refund)
+        #expect(balanceBeforeOverhead(chain, user) == startBalance - fee + refund)
         #expect(chain.state.workers[fallbackProver]?.earned == Pricing.share(fee, basisPoints: 8_500))
         #expect(chain.state.workers[first]?.stake == stakeBefore - Pricing.share(fee, basisPoints: 5_000))
         #expect(events(seen, .slashed, task: id).first?.worker == first)

@@ -16,6 +16,7 @@ extension Ledger {
         }
         account.nonce = transaction.nonce + 1
         put(account)
+        try payTransactionFee(transaction)
 
         switch transaction.body {
         case .transfer(let body):
@@ -28,6 +29,12 @@ extension Ledger {
             return try deploy(body, by: sender)
         case .blockProgram(let body):
             try blockProgram(body, by: sender)
+            return nil
+        case .retireProgram(let body):
+            try retireProgram(body, by: sender)
+            return nil
+        case .retireProverSet(let body):
+            try retireProverSet(body, by: sender)
             return nil
         case .requestProof(let body):
             return try requestProof(body, by: sender, transaction: transaction.hash)

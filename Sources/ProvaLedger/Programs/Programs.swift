@@ -1,16 +1,36 @@
 import ProvaCore
 
-/// DeployProgram and BlockProgram, and the strikes that block a program that fails on every attempt.
+/// DeployProgram (with its refundable deposit), RetireProgram, BlockProgram, and the strikes that block a program that
+/// fails on every attempt.
 extension Ledger {
     mutating func deploy(_ body: DeployProgram, by sender: Address) throws -> ProgramID {
         let id = body.programID
         guard state.programs[id] == nil else {
             throw LedgerError(.programExists, "program \(id) is already deployed; use its ID, or change the deploy body to make a new program")
         }
+        let deposit = state.parameters.programDeposit
+        try holdDeposit(deposit, from: sender, for: "program \(body.name)")
         put(Program(id: id, owner: sender, deploy: body, deployedAtHeight: context.height, strikes: 0, blocked: false, blockedReason: nil,
-                    tasksRequested: 0, tasksVerified: 0, tasksFailed: 0))
-        emit(.programDeployed, account: sender, program: id, detail: body.name)
+                    tasksRequested: 0, tasksVerified: 0, tasksFailed: 0, deposit: deposit))
+        emit(.programDeployed, account: sender, program: id, amount: deposit, detail: body.name)
         return id
+    }
+
+    /// The owner retires a program: it takes no new requests (tasks already requested run to the end), and its deposit
+    /// comes back.
+    mutating func retireProgram(_ body: RetireProgram, by sender: Address) throws {
+        guard var program = state.programs[body.program] else { throw LedgerError(.unknownProgram, "no program \(body.program)") }
+        guard program.owner == sender else {
+            throw LedgerError(.notOwner, "only the owner of program \(body.program) (\(program.owner)) may retire it")
+        }
+        guard !program.retired else { throw LedgerError(.alreadyRetired, "program \(body.program) is already retired") }
+        let deposit = program.deposit
+        program.retired = true
+        program.deposit = 0
+        put(program)
+        credit(sender, deposit)
+        emit(.programRetired, account: sender, program: body.program, amount: deposit, detail: program.deploy.name)
+        if deposit > 0 { emit(.depositReturned, account: sender, program: body.program, amount: deposit) }
     }
 
     mutating func blockProgram(_ body: BlockProgram, by sender: Address) throws {
@@ -30,6 +50,9 @@ extension Ledger {
         }
         guard !program.blocked else {
             throw LedgerError(.programBlocked, "program \(id) is blocked (\(program.blockedReason ?? "blocked")); it takes no new requests")
+        }
+        guard !program.retired else {
+            throw LedgerError(.programRetired, "program \(id) was retired by its owner; it takes no new requests")
         }
         return program
     }
