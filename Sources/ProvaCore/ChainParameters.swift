@@ -10,6 +10,8 @@ public struct ChainParameters: Codable, Sendable, Hashable {
 
     public var minBlockIntervalMilliseconds: Milliseconds
     public var maxBlockIntervalMilliseconds: Milliseconds
+    /// How far a block's timestamp may be ahead of the wall clock of the validator that receives it.
+    public var maxClockDriftMilliseconds: Milliseconds
     public var maxBlockTransactions: Int
 
     public var acceptWindowMilliseconds: Milliseconds
@@ -48,7 +50,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
 
     public init(prices: PriceSchedule = .genesis, proverShareBasisPoints: Int64 = 8_500, verifierShareBasisPoints: Int64 = 1_000,
                 treasuryShareBasisPoints: Int64 = 500, proverSubsidy: MicroCredits = 0, minBlockIntervalMilliseconds: Milliseconds = 100,
-                maxBlockIntervalMilliseconds: Milliseconds = 1_000, maxBlockTransactions: Int = 20_000,
+                maxBlockIntervalMilliseconds: Milliseconds = 1_000, maxClockDriftMilliseconds: Milliseconds = 2_000, maxBlockTransactions: Int = 20_000,
                 acceptWindowMilliseconds: Milliseconds = 3_000, uploadGraceMilliseconds: Milliseconds = 30_000,
                 voteGraceMilliseconds: Milliseconds = 30_000, maxAttempts: Int = 2, maxVerifierReplacements: Int = 3,
                 maxPendingMilliseconds: Milliseconds = 600_000, programStrikeLimit: Int = 3, workerStrikeLimit: Int = 3,
@@ -65,6 +67,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         self.proverSubsidy = proverSubsidy
         self.minBlockIntervalMilliseconds = minBlockIntervalMilliseconds
         self.maxBlockIntervalMilliseconds = maxBlockIntervalMilliseconds
+        self.maxClockDriftMilliseconds = maxClockDriftMilliseconds
         self.maxBlockTransactions = maxBlockTransactions
         self.acceptWindowMilliseconds = acceptWindowMilliseconds
         self.uploadGraceMilliseconds = uploadGraceMilliseconds
@@ -120,7 +123,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         let checks: [(String, Int64, ClosedRange<Int64>)] = [
             ("prices.cpuCoreHour", prices.cpuCoreHour, 0...Self.maxUnitPrice), ("prices.memoryGiBHour", prices.memoryGiBHour, 0...Self.maxUnitPrice),
             ("prices.gpuHour", prices.gpuHour, 0...Self.maxUnitPrice), ("proverSubsidy", proverSubsidy, 0...Limits.maxSupply),
-            ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...10_000_000),
+            ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxClockDriftMilliseconds", maxClockDriftMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...10_000_000),
             ("acceptWindowMilliseconds", acceptWindowMilliseconds, 1...day), ("uploadGraceMilliseconds", uploadGraceMilliseconds, 0...day),
             ("voteGraceMilliseconds", voteGraceMilliseconds, 0...day), ("maxAttempts", Int64(maxAttempts), 1...100),
             ("maxVerifierReplacements", Int64(maxVerifierReplacements), 0...100), ("maxPendingMilliseconds", maxPendingMilliseconds, 0...(30 * day)),

@@ -42,6 +42,8 @@ extension ErrorCode {
 
 // MARK: Ledger rules (ProvaLedger)
 extension ErrorCode {
+    /// A block timestamped further ahead of the receiving validator's clock than `maxClockDrift`.
+    public static let timestampInFuture = ErrorCode("timestamp_in_future")
     /// Only the owner of a program or prover set may retire it.
     public static let notOwner = ErrorCode("not_owner")
     public static let alreadyRetired = ErrorCode("already_retired")

@@ -96,7 +96,7 @@ public struct Ledger: Sendable {
     mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?, after earlier: [VerifiedTransaction] = []) throws {
         let savedContext = context
         let savedEvents = events
-        context = BlockContext(height: state.height + 1, now: state.lastTimestampMilliseconds + 1, previousHash: state.lastBlockHash)
+        context = BlockContext(height: state.height + 1, now: earliestNextTimestamp, previousHash: state.lastBlockHash)
         defer {
             context = savedContext
             events = savedEvents
@@ -115,7 +115,10 @@ public struct Ledger: Sendable {
 
     /// Applies a block made by another validator (or replayed from disk): checks the header, every transaction,
     /// runs the end-of-block work and compares the state digest. On any error nothing changes.
-    public mutating func apply(_ block: Block) throws -> BlockOutcome {
+    /// - Parameter receivedAtMilliseconds: this validator's wall clock when the block arrived. A block timestamped more
+    ///   than `maxClockDrift` later is refused (`timestamp_in_future`): a proposer whose clock ran ahead cannot expire
+    ///   every deadline at once. Nil when replaying blocks already committed (their time has passed).
+    public mutating func apply(_ block: Block, receivedAtMilliseconds: Milliseconds? = nil) throws -> BlockOutcome {
         let header = block.header
         guard header.height == state.height + 1 else {
             throw LedgerError(.badHeight, "block height \(header.height) does not follow \(state.height)")
@@ -123,8 +126,9 @@ public struct Ledger: Sendable {
         guard header.previousHash == state.lastBlockHash else {
             throw LedgerError(.badPreviousHash, "block \(header.height) builds on \(header.previousHash.prefix(12)), not on the last block \(state.lastBlockHash.prefix(12))")
         }
-        guard header.timestampMilliseconds > state.lastTimestampMilliseconds else {
-            throw LedgerError(.badTimestamp, "block timestamp \(header.timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
+        try checkTimestamp(header.timestampMilliseconds)
+        if let received = receivedAtMilliseconds, header.timestampMilliseconds > received + state.parameters.maxClockDriftMilliseconds {
+            throw LedgerError(.timestampInFuture, "block \(header.height) is timestamped \(header.timestampMilliseconds - received) ms after this validator's clock; more than the allowed drift of \(state.parameters.maxClockDriftMilliseconds) ms — the proposer's clock runs ahead")
         }
         guard block.transactions.count <= state.parameters.maxBlockTransactions else {
             throw LedgerError(.blockTooLarge, "block has \(block.transactions.count) transactions; the limit is \(state.parameters.maxBlockTransactions)")
@@ -156,9 +160,7 @@ public struct Ledger: Sendable {
     /// Builds the next block from candidate transactions, as a proposer does: each transaction that fails its
     /// checks is left out (with its error) and changes nothing; the others are applied in order.
     public mutating func propose(_ transactions: [SignedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
-        guard timestampMilliseconds > state.lastTimestampMilliseconds else {
-            throw LedgerError(.badTimestamp, "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
-        }
+        try checkTimestamp(timestampMilliseconds)
         var accepted: [VerifiedTransaction] = []
         var rejected: [RejectedTransaction] = []
         for transaction in transactions {
@@ -178,9 +180,7 @@ public struct Ledger: Sendable {
     /// Builds the next block from transactions whose signatures were already checked (by the mempool on entry,
     /// or built by the simulator). Every stateful rule is still applied; failing transactions are left out.
     public mutating func propose(verified transactions: [VerifiedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
-        guard timestampMilliseconds > state.lastTimestampMilliseconds else {
-            throw LedgerError(.badTimestamp, "block timestamp \(timestampMilliseconds) must be later than \(state.lastTimestampMilliseconds)")
-        }
+        try checkTimestamp(timestampMilliseconds)
         var accepted = transactions
         var rejected: [RejectedTransaction] = []
         let limit = state.parameters.maxBlockTransactions
@@ -195,6 +195,15 @@ public struct Ledger: Sendable {
         var outcome = try applyBody(accepted, header: header, dropRejected: true)
         outcome.rejected = rejected + outcome.rejected
         return Proposal(outcome: outcome)
+    }
+
+    /// The earliest timestamp the next block may carry: the parent's plus `minBlockInterval` (DESIGN §4).
+    public var earliestNextTimestamp: Milliseconds { state.lastTimestampMilliseconds + max(state.parameters.minBlockIntervalMilliseconds, 1) }
+
+    func checkTimestamp(_ timestamp: Milliseconds) throws {
+        guard timestamp >= earliestNextTimestamp, timestamp <= Genesis.latestTimestamp else {
+            throw LedgerError(.badTimestamp, "block timestamp \(timestamp) must be at least the parent's plus minBlockInterval (\(earliestNextTimestamp))")
+        }
     }
 
     /// Applies verified transactions and the end-of-block work, then seals the header with the new digest.

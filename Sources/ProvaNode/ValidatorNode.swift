@@ -44,7 +44,11 @@ public actor ValidatorNode {
     private var wakeDeadline: Milliseconds?
     /// Committed blocks on their way to the event hub, in height order (set while the loop runs).
     private var committedBlocks: AsyncStream<CommittedBlock>.Continuation?
+    /// When the last block was produced, on the monotonic clock.
     private var lastBlockAt: Milliseconds = 0
+    /// The last block this node produced: its timestamp and the monotonic time it was produced at.
+    private var lastProduced: (timestamp: Milliseconds, monotonic: Milliseconds)?
+    private var clockJumpReported = false
     private var statsCache: (height: UInt64, stats: NetworkStats)?
 
     /// Opens the node in `configuration.dataDirectory` (initialized by `prova node init`), loading the last committed state.
@@ -140,7 +144,7 @@ public actor ValidatorNode {
         guard production != .stopped else { return TransactionStatus(hash: hash, status: .pending) }
         let id = nextWaiterID
         nextWaiterID += 1
-        let deadline = clock.nowMilliseconds() + Self.milliseconds(timeout)
+        let deadline = clock.monotonicMilliseconds() + Self.milliseconds(timeout)
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<TransactionStatus?, Never>) in
             waiters[hash, default: [:]][id] = continuation
             waiterDeadlines.insert(WaiterDeadline(deadline: deadline, id: id, hash: hash))
@@ -239,13 +243,12 @@ public actor ValidatorNode {
     private nonisolated var isStopRequested: Bool { stopRequested.withLock { $0 } }
 
     private func produceBlocks() async throws {
-        lastBlockAt = clock.nowMilliseconds()
+        lastBlockAt = clock.monotonicMilliseconds()
         while !isStopRequested && !Task.isCancelled {
             // Everything a signal announces is read below, before the loop sleeps again.
             wakeSignal.clear()
-            let now = clock.nowMilliseconds()
-            // A wall clock stepped back must not hold blocks back by the size of the step.
-            if now < lastBlockAt { lastBlockAt = now }
+            // Intervals and waits are measured on the monotonic clock; only timestamps come from the wall clock.
+            let now = clock.monotonicMilliseconds()
             if blockIsDue(at: now) { try produceBlock(at: now) }
             expireWaiters(reachedBy: now)
             guard !blockIsDue(at: now) else { continue }
@@ -285,10 +288,33 @@ public actor ValidatorNode {
         releaseAllWaiters()
     }
 
+    /// The timestamp of the next block (docs/PROTOCOL.md "Block timestamps"): the wall clock, unless it disagrees by
+    /// more than `maxClockDrift` with the block time the monotonic clock says has passed since the last block this node
+    /// produced — a wall clock that jumped. Then block time keeps following the monotonic clock, so a jump forward does
+    /// not expire every deadline at once and a jump back does not stall the chain; never earlier than the ledger allows.
+    private func nextTimestamp(at now: Milliseconds) -> Milliseconds {
+        let wall = clock.nowMilliseconds()
+        let earliest = ledger.earliestNextTimestamp
+        guard let anchor = lastProduced else { return max(wall, earliest) }
+        let reckoned = anchor.timestamp + (now - anchor.monotonic)
+        let drift = wall - reckoned
+        guard abs(drift) > ledger.state.parameters.maxClockDriftMilliseconds else {
+            if clockJumpReported { logger.notice("the wall clock agrees with block time again") }
+            clockJumpReported = false
+            return max(wall, earliest)
+        }
+        if !clockJumpReported {
+            logger.warning("the wall clock disagrees with block time; blocks follow the monotonic clock until it agrees again",
+                           metadata: ["drift_ms": "\(drift)"])
+            clockJumpReported = true
+        }
+        return max(reckoned, earliest)
+    }
+
     private func produceBlock(at now: Milliseconds) throws {
         let parameters = ledger.state.parameters
         let candidates = mempool.candidates(limit: parameters.maxBlockTransactions)
-        let timestamp = max(now, ledger.state.lastTimestampMilliseconds + 1)
+        let timestamp = nextTimestamp(at: now)
         let proposal: Proposal
         do {
             proposal = try ledger.propose(verified: candidates, timestampMilliseconds: timestamp, proposer: nodeKey.address)
@@ -301,6 +327,7 @@ public actor ValidatorNode {
         }
         let interval = now - lastBlockAt
         lastBlockAt = now
+        lastProduced = (timestamp: timestamp, monotonic: now)
         let outcome = proposal.outcome
         let height = outcome.block.header.height
         var rejected = Set<TransactionHash>()

@@ -4,9 +4,10 @@ import Synchronization
 /// A `BlockClock` that moves only when the test moves it, so a block loop (or anything else that takes a
 /// `BlockClock`) can be driven step by step with no sleeping and no timing assumptions.
 ///
-/// - `nowMilliseconds()` answers the time last set; it starts at `startingAt`.
-/// - `sleep(until:)` returns at once when the deadline has been reached, and otherwise waits until `advance(by:)` or
-///   `set(_:)` reaches it. A sleeper whose task is cancelled wakes at once with `CancellationError`.
+/// - `monotonicMilliseconds()` answers the time last set; it starts at `startingAt`. `nowMilliseconds()` (the wall
+///   clock) answers the same plus the offset `jumpWall(by:)` adds: a wall clock that jumps while time does not pass.
+/// - `sleep(until:)` (a monotonic deadline) returns at once when the deadline has been reached, and otherwise waits
+///   until `advance(by:)` or `set(_:)` reaches it. A sleeper whose task is cancelled wakes at once with `CancellationError`.
 /// - `deadlines` lists what the sleepers wait for, and `changes()` yields each time the time moves or a sleeper
 ///   starts or stops waiting: `eventually("…", over: clock.changes()) { clock.deadlines.contains(t) }` waits, without
 ///   polling, until the code under test has gone to sleep until `t`.
@@ -20,6 +21,7 @@ public final class ManualClock: BlockClock {
 
     private struct State {
         var now: Milliseconds
+        var wallOffset: Milliseconds = 0
         var sleepers: [Int: Sleeper] = [:]
         var watchers: [Int: AsyncStream<Void>.Continuation] = [:]
         var nextID = 0
@@ -37,7 +39,21 @@ public final class ManualClock: BlockClock {
     }
 
     public func nowMilliseconds() -> Milliseconds {
+        state.withLock { $0.now + $0.wallOffset }
+    }
+
+    public func monotonicMilliseconds() -> Milliseconds {
         state.withLock { $0.now }
+    }
+
+    /// Steps the wall clock by `milliseconds` (forward or back) while no time passes: what an NTP step or an operator
+    /// setting the date does to a real machine. Sleepers are not woken (they wait on the monotonic clock).
+    public func jumpWall(by milliseconds: Milliseconds) {
+        let watchers = state.withLock { state in
+            state.wallOffset += milliseconds
+            return Array(state.watchers.values)
+        }
+        Self.notify(watchers)
     }
 
     /// The deadlines tasks are sleeping until now, earliest first.

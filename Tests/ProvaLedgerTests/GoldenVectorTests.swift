@@ -23,7 +23,7 @@ struct GoldenVectorTests {
 
     @Test("the genesis hash of fixed values, with the default parameters")
     func genesisHash() {
-        #expect(Self.genesis.hash == "fec2575dddb6a7480a6dceef104d3e07c3ad6267ab417a519d1b1fd1cf3f123c")
+        #expect(Self.genesis.hash == "60b763674c50264ea5090c55867c0718c918c25d729be2020025f64bdaf36776")
     }
 
     @Test("a program ID is the hash of the canonical deploy body")
@@ -40,12 +40,12 @@ struct GoldenVectorTests {
         let bytes = try unsigned.signingBytes()
         #expect(Array(bytes.prefix(12)) == Array("prova/tx/v2".utf8) + [0])
         #expect(String(decoding: bytes.dropFirst(12), as: UTF8.self) == #"{"body":{"amount":1234567,"to":"26e03f4aae439413b033ce325224c512c369b9ee","type":"Transfer"},"#
-            + #""chainID":"prova-golden","genesis":"fec2575dddb6a7480a6dceef104d3e07c3ad6267ab417a519d1b1fd1cf3f123c","nonce":7,"#
+            + #""chainID":"prova-golden","genesis":"60b763674c50264ea5090c55867c0718c918c25d729be2020025f64bdaf36776","nonce":7,"#
             + #""sender":"1c1aeb3c580f97bc0b42d822b8f9948e5eba086653b92a9e485d2cf27094d42e"}"#)
         let signed = try unsigned.signed(by: key)
-        #expect(signed.signature == "aba2bf850363843d3d625e419fc8738fcdf1793d14902d3aa1f5c257c23855d6434c775e01c98f6debe3ff649567ee9bc815e1fbb5f4780908fbfc6d96bb4208")
+        #expect(signed.signature == "d877b58ced0d8457d8bdeeb4a0ef024cf9766d86f2145126c1c9741fc4c0e73b09ff588ef84bea84d78d8e99eb41cf594b0bfb0e82f6c96a2e20d5d1c1fa6900")
         let hash = try signed.verified(chain: Self.genesis.identity).hash
-        #expect(hash == "1ac5ace5878162490e1bccc4b3900fedb28f8b5c7f9b9988afdbf5a219618641")
+        #expect(hash == "ae593ac13cb4f6e99b2d4dbdf3642461078ac4b87d2d76dcae560b454a1466dc")
     }
 
     @Test("the state digest after a fixed 20-block history: requests, a prover set, a workflow, votes, payments")
@@ -55,7 +55,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "bf75b120f45762586f45af424efd84abb1e8a6ead89f8780065eac50f74c9864")
+        #expect(chain.state.stateDigest == "3fb74be4e8bcf7269686b0524dc591d9014096019ebb03dfb434cc01b4764e35")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {

@@ -84,3 +84,43 @@ struct HaltAttemptTests {
         }
     }
 }
+
+@Suite("Block timestamps", .tags(.unit))
+struct BlockTimestampTests {
+    @Test("a block earlier than the parent's plus minBlockInterval is refused, by the proposer and by a follower")
+    func tooEarly() throws {
+        var (chain, _, _) = try chainWithProgram()
+        var proposer = chain.ledger
+        #expect(throws: LedgerError.self) {
+            try proposer.propose([], timestampMilliseconds: chain.now + chain.parameters.minBlockIntervalMilliseconds - 1, proposer: chain.authority.address)
+        }
+        let good = try chain.block([], interval: chain.parameters.minBlockIntervalMilliseconds)
+        var early = good.block
+        early.header.timestampMilliseconds -= 1
+        var follower = try Ledger(genesis: chain.genesis)
+        for block in chain.blocks.dropLast() { _ = try follower.apply(block) }
+        let before = follower.state
+        #expect(throws: LedgerError.self) { try follower.apply(early) }
+        #expect(follower.state == before)
+    }
+
+    @Test("a follower refuses a block timestamped beyond its own clock plus maxClockDrift, and takes it once its clock is there")
+    func fromTheFuture() throws {
+        var (chain, _, _) = try chainWithProgram()
+        var follower = try Ledger(genesis: chain.genesis)
+        for block in chain.blocks { _ = try follower.apply(block) }
+        // A proposer whose clock ran an hour ahead.
+        let outcome = try chain.block([], interval: 3_600_000)
+        let drift = chain.parameters.maxClockDriftMilliseconds
+        let before = follower.state
+        do {
+            _ = try follower.apply(outcome.block, receivedAtMilliseconds: before.lastTimestampMilliseconds + 1_000)
+            Issue.record("accepted a block from an hour in the future")
+        } catch let error as LedgerError {
+            #expect(error.code == .timestampInFuture)
+        }
+        #expect(follower.state == before)
+        _ = try follower.apply(outcome.block, receivedAtMilliseconds: outcome.block.header.timestampMilliseconds - drift)
+        #expect(follower.state.stateDigest == chain.state.stateDigest)
+    }
+}

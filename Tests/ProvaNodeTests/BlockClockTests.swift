@@ -99,6 +99,33 @@ struct BlockClockTests {
     }
 }
 
+extension BlockClockTests {
+    @Test("a wall clock that jumps an hour ahead moves block time only as fast as time passes: no deadline expires at once",
+          arguments: Fidelity.allCases)
+    func wallClockJump(_ fidelity: Fidelity) async throws {
+        let start = Milliseconds(Date().timeIntervalSince1970 * 1000) + 60_000
+        let clock = ManualClock(startingAt: start)
+        try await TestNode.with(fidelity, parameters: Self.parameters, clock: clock) { node in
+            let program = try #require(try await node.send(.deployProgram(Fixtures.program("clock-jump")), by: node.user).outcome?.created)
+            let request = RequestProof(program: program, inputs: [Fixtures.input("input.json")],
+                                       resources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), timeLimitSeconds: 60)
+            let task = try #require(try await node.send(.requestProof(request), by: node.user).outcome?.created)
+            let assigned = try await node.task(task)
+            #expect(assigned.state == .assigned)
+            let before = try await node.status()
+
+            clock.jumpWall(by: 3_600_000)
+            clock.advance(by: Self.maximum)
+            try await eventually("a block after the jump", over: clock.changes()) { try await node.status().height > before.height }
+            let after = try await node.block(before.height + 1)
+            // Block time followed the monotonic clock (one maxBlockInterval), not the jumped wall clock.
+            #expect(after.block.header.timestampMilliseconds - before.lastTimestampMilliseconds <= Self.maximum)
+            // The prover's acceptance window (3 s of block time) is still open.
+            #expect(try await node.task(task).attempts.first?.state == .assigned)
+        }
+    }
+}
+
 /// A flag one task raises and another reads.
 private final class Answered: Sendable {
     private let flag = Mutex(false)

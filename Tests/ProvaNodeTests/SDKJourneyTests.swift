@@ -64,7 +64,9 @@ struct SDKJourneyTests {
             #expect(task.attempts[attempt - 1].result?.usage.wallMilliseconds == 1_200)
             let fee = task.feePerSlot
             #expect(try fee == Pricing.fee(request.resources, seconds: 60, prices: .genesis))
-            #expect(try await client.account(live.user.address).account.balance == balance - fee)
+            let transactionFee = requested.events?.first { $0.kind == .transactionFee }?.amount ?? 0
+            #expect(transactionFee > 0)
+            #expect(try await client.account(live.user.address).account.balance == balance - fee - transactionFee)
             #expect(try await client.worker(prover.address).earned == Pricing.share(fee, basisPoints: 8_500))
             let voters = task.attempts[attempt - 1].verifiers.filter { $0.vote == .valid }.map(\.worker)
             for voter in voters {
