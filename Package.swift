@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "ProvaSandbox", targets: ["ProvaSandbox"]),
         .executable(name: "prova", targets: ["prova"]),
         .executable(name: "prova-bench", targets: ["ProvaBench"]),
+        .executable(name: "prova-fuzz", targets: ["ProvaFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -83,6 +84,8 @@ let package = Package(
             "ProvaCore", "ProvaLedger", "ProvaTesting", "ProvaSandbox", "ProvaSim", "ProvaNode", "ProvaClient", "ProvaDevnet",
             httpClient, nioCore, lifecycle, logging,
         ], swiftSettings: boundaries),
+        // The fuzz target over decoding, check-on-entry and block application (libFuzzer; scripts/fuzz.sh).
+        .executableTarget(name: "ProvaFuzz", dependencies: ["ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting", httpClient, nioCore], swiftSettings: boundaries),
