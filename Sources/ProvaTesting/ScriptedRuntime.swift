@@ -177,11 +177,3 @@ public struct ScriptedProgram: Sendable {
         }
     }
 }
-
-/// Whether real runc containers can run here: root (runc and each run's `/output` tmpfs need it) and a runc binary.
-/// Tests that need containers are `.enabled(if: RuncAvailability.isAvailable)`; their bodies also run against
-/// `ScriptedRuntime`, which needs neither.
-public enum RuncAvailability {
-    public static let isAvailable: Bool =
-        getuid() == 0 && RuncRuntime(stateRoot: FileManager.default.temporaryDirectory, seccompProfile: nil).isAvailable
-}
