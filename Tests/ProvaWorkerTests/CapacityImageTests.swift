@@ -18,7 +18,7 @@ struct CapacityImageTests {
         #expect(CapacityTestProgram.deploy(imageDigest: first.digest).programID != CapacityTestProgram.deploy.programID)
     }
 
-    @Test(.enabled(if: RuncAvailability.isAvailable, "runs containers: needs root and runc"))
+    @Test(.requiresContainers)
     func proverOutputPassesTheVerifierAndTamperingFails() async throws {
         let base = try Scratch.directory("capacity-run")
         let (archive, digest) = try CapacityTestImage.build(at: base)

@@ -13,27 +13,25 @@ struct DaemonTests {
     @Test("assignment → accept → run → result → two verifications → paid (scripted runtime)", .tags(.endToEnd))
     func provesAndGetsPaid() async throws { try await Self.provesAndGetsPaid(.scripted) }
 
-    @Test("assignment → accept → run → result → two verifications → paid (runc)", .tags(.endToEnd), .enabled(if: RuncAvailability.isAvailable))
+    @Test("assignment → accept → run → result → two verifications → paid (runc)", .tags(.endToEnd), .requiresContainers)
     func provesAndGetsPaidInContainers() async throws { try await Self.provesAndGetsPaid(.runc) }
 
     @Test("a worker killed during its run: the task falls back to another worker and is verified (scripted runtime)", .tags(.endToEnd))
     func killedWorkerFallsBack() async throws { try await Self.killedWorkerFallsBack(.scripted) }
 
-    @Test("a worker killed during its run: the task falls back to another worker and is verified (runc)", .tags(.endToEnd),
-          .enabled(if: RuncAvailability.isAvailable))
+    @Test("a worker killed during its run: the task falls back to another worker and is verified (runc)", .tags(.endToEnd), .requiresContainers)
     func killedWorkerFallsBackInContainers() async throws { try await Self.killedWorkerFallsBack(.runc) }
 
     @Test("a new worker registers with stake, passes its capacity test and becomes active (scripted runtime)", .tags(.endToEnd))
     func newWorkerPassesCapacityTest() async throws { try await Self.newWorkerPassesCapacityTest(.scripted) }
 
-    @Test("a new worker registers with stake, passes its capacity test and becomes active (runc)", .tags(.endToEnd),
-          .enabled(if: RuncAvailability.isAvailable))
+    @Test("a new worker registers with stake, passes its capacity test and becomes active (runc)", .tags(.endToEnd), .requiresContainers)
     func newWorkerPassesCapacityTestInContainers() async throws { try await Self.newWorkerPassesCapacityTest(.runc) }
 
     @Test("restarts neither lose nor double-submit work in flight; SIGTERM drains (scripted runtime)", .tags(.endToEnd))
     func restartAndDrain() async throws { try await Self.restartAndDrain(.scripted) }
 
-    @Test("restarts neither lose nor double-submit work in flight; SIGTERM drains (runc)", .tags(.endToEnd), .enabled(if: RuncAvailability.isAvailable))
+    @Test("restarts neither lose nor double-submit work in flight; SIGTERM drains (runc)", .tags(.endToEnd), .requiresContainers)
     func restartAndDrainInContainers() async throws { try await Self.restartAndDrain(.runc) }
 
     static func provesAndGetsPaid(_ fidelity: Fidelity) async throws {

@@ -116,7 +116,7 @@ struct ScriptedRuntimeTests {
 /// same files and print the same, so a daemon test may expect the same bytes at either fidelity.
 @Suite(.tags(.integration))
 struct ScriptedParityTests {
-    @Test(.enabled(if: RuncAvailability.isAvailable, "runs containers: needs root and runc"))
+    @Test(.requiresContainers)
     func theScriptedHashPairBehavesLikeItsShellScriptsInRunc() async throws {
         let images = try TestImages.built.get()
         let base = try Scratch.directory("parity")

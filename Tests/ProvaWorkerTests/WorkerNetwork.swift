@@ -200,13 +200,18 @@ final class WorkerNetwork: Sendable {
         let client = client
         let height = try await client.status().height
         let seen = LastSeen<TaskRecord>()
+        @Sendable func summary(_ task: TaskRecord) -> String {
+            "task is \(task.state.rawValue): \(task.attempts.map { "#\($0.number) \($0.worker?.prefix(8) ?? "-") \($0.state.rawValue) \($0.failure ?? "")" })"
+        }
         try await eventually(what, over: NodeEvents { client.events(task: id, from: height) }, describe: {
-            guard let task = await seen.value else { return "" }
-            return "task is \(task.state.rawValue): \(task.attempts.map { "#\($0.number) \($0.worker?.prefix(8) ?? "-") \($0.state.rawValue) \($0.failure ?? "")" })"
+            await seen.value.map(summary) ?? ""
         }) {
             let task = try await client.task(id)
             await seen.set(task)
-            return condition(task)
+            if condition(task) { return true }
+            // A finished task never changes again: say so now rather than wait for the hang guard.
+            if task.state.isTerminal { throw TestFailure("\(what) cannot happen any more: \(summary(task))") }
+            return false
         }
         guard let task = await seen.value else { throw TestFailure("\(what): the task was never read") }
         return task
