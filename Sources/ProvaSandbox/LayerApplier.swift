@@ -28,9 +28,12 @@ struct LayerApplier: Sendable {
         for entry in regular {
             try check(entry, planned: &planned)
         }
+        // The image's owners matter only to containers, which need root anyway; an unprivileged process (a test of the
+        // worker on a scripted runtime, say) imports the same files owned by itself rather than failing to chown them.
+        let owner = getuid() == 0 ? "--same-owner" : "--no-same-owner"
         let outcome = try await ChildProcess.run(
             tar,
-            ["-x", "-f", layer.path, "-C", root.path, "--numeric-owner", "--same-owner", "--same-permissions",
+            ["-x", "-f", layer.path, "-C", root.path, "--numeric-owner", owner, "--same-permissions",
              "--no-anchored", "--wildcards", "--exclude=.wh.*"],
             logLimit: 64 * 1024)
         guard outcome.status == 0 else {

@@ -1,13 +1,16 @@
 import Crypto
-import Foundation
+public import Foundation
 import ProvaCore
 
 /// Copies the regular files a program left in /output to the caller's directory, hashing them.
 ///
 /// Only regular files and directories are followed, using `lstat`: a symlink such as
 /// `/output/x -> /etc/shadow` would otherwise make the *host* read its own file.
-enum OutputCollector {
-    static func collect(from source: String, to destination: URL) throws -> [OutputFile] {
+///
+/// Public so that every `Runtime` collects outputs by this one rule, whatever stands in for the container.
+public enum OutputCollector {
+    /// Copies the regular files under `source` into `destination` (created if needed) and returns them sorted by path.
+    public static func collect(from source: String, to destination: URL) throws -> [OutputFile] {
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         var outputs: [OutputFile] = []
         try walk(source: source, relative: "", destination: destination.path, into: &outputs)

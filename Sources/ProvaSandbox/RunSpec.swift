@@ -42,8 +42,9 @@ public struct RunSpec: Sendable {
         self.workingDirectory = workingDirectory
     }
 
-    /// The environment as runc gets it: validated, duplicates rejected, a default PATH added.
-    func containerEnvironment() throws -> [String] {
+    /// The environment as the program gets it: validated, duplicates rejected, a default PATH added. Every `Runtime`
+    /// uses this, so a program sees the same environment whatever runs it.
+    public func containerEnvironment() throws -> [String] {
         var seen = Set<String>()
         for entry in environment {
             guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
@@ -63,7 +64,9 @@ public struct RunSpec: Sendable {
         return result
     }
 
-    func validate() throws {
+    /// Throws `invalid_spec` (or a more precise code) for a spec no runtime may run: bad limits, an empty command,
+    /// missing input directories, an output directory that is not empty. Every `Runtime` checks this first.
+    public func validate() throws {
         try limits.validate()
         guard !command.isEmpty else { throw SandboxError.invalidSpec("command must not be empty") }
         for (name, url) in [("rootfs", rootfs), ("inputDirectory", inputDirectory)] + (proofDirectory.map { [("proofDirectory", $0)] } ?? []) {

@@ -20,7 +20,7 @@ actor BlobFetcher {
     let maxBytes: ByteCount
     let attempts: Int
     let logger: Logger
-    private var inflight: [String: Task<URL, any Error>] = [:]
+    private let downloads = SharedLoads<URL>()
 
     init(sources: [ProvaClient], directory: URL, budgetBytes: ByteCount, maxBytes: ByteCount, attempts: Int, logger: Logger) {
         self.sources = sources; self.directory = directory; self.budgetBytes = budgetBytes; self.maxBytes = maxBytes
@@ -57,18 +57,16 @@ actor BlobFetcher {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file.path)
             return file
         }
-        if let running = inflight[digest] { return try await running.value }
-        let task = Task { try await self.download(digest: digest, size: size, url: url, to: file) }
-        inflight[digest] = task
-        defer { inflight[digest] = nil }
-        let result = try await task.value
-        evict(keeping: digest)
-        return result
+        return try await downloads.value(for: digest) {
+            let downloaded = try await self.download(digest: digest, size: size, url: url, to: file)
+            await self.evict(keeping: digest)
+            return downloaded
+        }
     }
 
     /// Drops a cached download (an image archive once imported).
-    func discard(_ digest: String) {
-        guard inflight[digest] == nil, SHA256Hex.isDigest(digest) else { return }
+    func discard(_ digest: String) async {
+        guard SHA256Hex.isDigest(digest), !(await downloads.isRunning(digest)) else { return }
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(digest))
     }
 

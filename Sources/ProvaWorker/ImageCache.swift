@@ -8,7 +8,7 @@ actor ImageCache {
     let store: ImageStore
     let fetcher: BlobFetcher
     let staging: URL
-    private var inflight: [String: Task<URL, any Error>] = [:]
+    private let loads = SharedLoads<URL>()
 
     init(store: ImageStore, fetcher: BlobFetcher, staging: URL) {
         self.store = store; self.fetcher = fetcher; self.staging = staging
@@ -20,30 +20,17 @@ actor ImageCache {
         return await fetcher.availableOnSomeNode(digest)
     }
 
-    /// The root filesystem of image `digest`.
+    /// The root filesystem of image `digest`, loaded once however many jobs ask for it at the same time.
     func rootfs(_ digest: String) async throws -> URL {
-        if let running = inflight[digest] { return try await running.value }
-        let task = Task { try await self.load(digest) }
-        inflight[digest] = task
-        defer { inflight[digest] = nil }
-        return try await task.value
+        try await loads.value(for: digest) { try await self.load(digest) }
     }
 
-    /// Imports image `digest` in the background if it is not here yet, so a later job does not wait for it. Used for
-    /// the other image of a program this worker just worked for: its provers are likely to be drawn to verify it, and
-    /// its verifiers to prove it. Failures are left for that job to report.
+    /// Imports image `digest` if it is not here yet, so a later job does not wait for it. Used for the other image of
+    /// a program this worker just worked for: its provers are likely to be drawn to verify it, and its verifiers to
+    /// prove it. The daemon's prefetcher calls it in a task of its own; failures are left for that job to report.
     func prefetch(_ digest: String) async {
-        guard inflight[digest] == nil, !(await store.importedDigests().contains(digest)) else { return }
-        let task = Task { try await self.load(digest) }
-        inflight[digest] = task
-        Task {
-            _ = try? await task.value
-            self.finishedPrefetch(digest)
-        }
-    }
-
-    private func finishedPrefetch(_ digest: String) {
-        inflight[digest] = nil
+        guard !(await loads.isRunning(digest)), !(await store.importedDigests().contains(digest)) else { return }
+        _ = try? await rootfs(digest)
     }
 
     private func load(_ digest: String) async throws -> URL {

@@ -46,38 +46,8 @@ struct ProverJob: Sendable {
                     return
                 }
                 try await services.journal.save(record)
-                // The run starts now, while the AcceptTask waits for its block, and its result is sent as soon as it is
-                // ready, right behind the acceptance: a short run's result joins the acceptance's block.
-                let run = Task { try await produce(task, gpus: gpus) }
-                let acceptance: SignedTransaction
-                do {
-                    acceptance = try await withTaskCancellationHandler {
-                        try await services.sender.admit(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
-                    } onCancel: { run.cancel() }
-                } catch let error as ClientError where error.code == .notAwaitingAcceptance {
-                    await stop(run)
-                    continue
-                } catch let error as ClientError where error.isClientMistake {
-                    logger.warning("could not accept", metadata: ["job": "\(key)", "error": "\(error)"])
-                    await stop(run)
-                    await services.journal.remove(key)
-                    return
-                } catch {
-                    await stop(run)
-                    throw error
-                }
-                logger.info("accepting", metadata: ["job": "\(key)", "resources": "\(task.resources.summary)", "timeLimit": "\(task.timeLimitSeconds)s"])
-                let accepted = Task { try await services.sender.waitForCommit(acceptance) }
-                defer { accepted.cancel() }
-                record.phase = .running
-                try await services.journal.save(record)
-                // A result refused because the acceptance was left out of its block ends this job (the submission
-                // logs why); if the attempt is still open, reconciling starts it again.
-                try await execute(task, record: record, gpus: gpus, started: run)
-                if case .failure(let refusal) = await accepted.result {
-                    logger.warning("acceptance refused", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(refusal))"])
-                }
-                return
+                if try await acceptWhileRunning(task, record: record, gpus: gpus) { return }
+                continue
             case .running:
                 // Accepted earlier (by this process or before a restart): finish it.
                 let gpus = await services.local.reserve(key, task.resources, force: true) ?? []
@@ -121,31 +91,93 @@ struct ProverJob: Sendable {
         await services.journal.remove(key)
     }
 
-    /// Cancels a run started before the acceptance was refused, waits for its container to go, and frees the capacity.
-    private func stop(_ run: Task<SubmitResult, any Error>) async {
-        run.cancel()
-        _ = try? await run.value
+    /// What runs beside the acceptance: the run itself, and the wait for the acceptance's block.
+    private enum AlongsideAcceptance: Sendable {
+        case produced(SubmitResult)
+        case accepted(Result<TransactionStatus, any Error>)
+    }
+
+    /// Accepts the attempt and finishes it; false when the chain was not awaiting this acceptance after all (an
+    /// earlier process's acceptance got there first), so the caller reads the chain again.
+    ///
+    /// The run starts now, while the AcceptTask waits for its block, and its result is sent as soon as it is ready,
+    /// right behind the acceptance: a short run's result joins the acceptance's block. The run and the wait for the
+    /// acceptance are child tasks of the job, so a job that is stopped stops them.
+    private func acceptWhileRunning(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice]) async throws -> Bool {
+        try await withThrowingTaskGroup(of: AlongsideAcceptance.self) { group in
+            group.addTask { .produced(try await produce(task, gpus: gpus)) }
+            let acceptance: SignedTransaction
+            do {
+                acceptance = try await services.sender.admit(.acceptTask(AcceptTask(task: key.task, attempt: key.attempt)), urgent: true)
+            } catch let error as ClientError where error.code == .notAwaitingAcceptance {
+                await stop(&group)
+                return false
+            } catch let error as ClientError where error.isClientMistake {
+                logger.warning("could not accept", metadata: ["job": "\(key)", "error": "\(error)"])
+                await stop(&group)
+                await services.journal.remove(key)
+                return true
+            } catch {
+                await stop(&group)
+                throw error
+            }
+            logger.info("accepting", metadata: ["job": "\(key)", "resources": "\(task.resources.summary)", "timeLimit": "\(task.timeLimitSeconds)s"])
+            group.addTask {
+                do { return .accepted(.success(try await services.sender.waitForCommit(acceptance))) } catch { return .accepted(.failure(error)) }
+            }
+            var record = record
+            record.phase = .running
+            var produced: SubmitResult?
+            var accepted: Result<TransactionStatus, any Error>?
+            do {
+                try await services.journal.save(record)
+                while produced == nil, let next = try await group.next() {
+                    switch next {
+                    case .produced(let result): produced = result
+                    case .accepted(let outcome): accepted = outcome
+                    }
+                }
+            } catch {
+                await stop(&group)
+                throw error
+            }
+            guard let produced else {
+                await stop(&group)
+                throw CancellationError()
+            }
+            // A result refused because the acceptance was left out of its block ends this job (the submission
+            // logs why); if the attempt is still open, reconciling starts it again.
+            try await execute(task, record: record, gpus: gpus, produced: produced)
+            if accepted == nil, case .accepted(let outcome)? = try await group.next() { accepted = outcome }
+            if case .failure(let refusal)? = accepted {
+                logger.warning("acceptance refused", metadata: ["job": "\(key)", "error": "\(WorkerError.describe(refusal))"])
+            }
+            return true
+        }
+    }
+
+    /// Stops what runs beside a failed acceptance, waits for the container to go, and frees the capacity.
+    private func stop(_ group: inout ThrowingTaskGroup<AlongsideAcceptance, any Error>) async {
+        group.cancelAll()
+        while !group.isEmpty { _ = try? await group.next() }
         await services.local.release(key)
     }
 
-    /// Finishes an accepted attempt, holding its local capacity until the result is on the chain. `started` is a run
-    /// already under way (started while accepting).
-    private func execute(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice], started: Task<SubmitResult, any Error>? = nil) async throws {
+    /// Finishes an accepted attempt, holding its local capacity until the result is on the chain. `produced` is the
+    /// result of a run that went on while accepting.
+    private func execute(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice], produced: SubmitResult? = nil) async throws {
         do {
-            try await withTaskCancellationHandler {
-                try await finish(task, record: record, gpus: gpus, started: started)
-            } onCancel: { started?.cancel() }
+            try await finish(task, record: record, gpus: gpus, produced: produced)
         } catch {
-            if let started { _ = try? await started.value }
             await services.local.release(key)
             throw error
         }
         await services.local.release(key)
         // Provers of a program are often drawn to verify it next: have its verifier image ready.
-        if let program = try? await services.program(task.program) { await services.images.prefetch(program.deploy.verifier.digest) }
+        if let program = try? await services.program(task.program) { services.prefetch(program.deploy.verifier.digest) }
     }
 
-    private func finish(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice], started: Task<SubmitResult, any Error>?) async throws {
+    private func finish(_ task: TaskRecord, record: JobRecord, gpus: [GPUDevice], produced: SubmitResult?) async throws {
         var record = record
         if record.phase == .submitting, let result = record.result {
             try await services.submit(.submitResult(result), record: record)
@@ -155,7 +187,7 @@ struct ProverJob: Sendable {
         if record.phase == .finished, let journaled = record.result {
             result = journaled
         } else {
-            if let started { result = try await started.value } else { result = try await produce(task, gpus: gpus) }
+            if let produced { result = produced } else { result = try await produce(task, gpus: gpus) }
             record.result = result
             record.phase = .finished
             try await services.journal.save(record)

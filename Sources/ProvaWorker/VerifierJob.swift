@@ -57,7 +57,7 @@ struct VerifierJob: Sendable {
         }
         await services.local.release(key)
         // Verifiers of a program are often drawn to prove it next: have its prover image ready.
-        await services.images.prefetch(program.deploy.prover.digest)
+        services.prefetch(program.deploy.prover.digest)
     }
 
     private func judge(_ task: TaskRecord, attempt: Attempt, program: Program, gpus: [GPUDevice]) async throws -> Verdict {

@@ -13,9 +13,14 @@ import Glibc
 /// in its own task, several at once within the declared capacity), verifies, and drains on graceful shutdown.
 ///
 /// - Graceful shutdown (SIGTERM under a `ServiceGroup`, or `shutdown()`): sends AnnounceExit, declines new
-///   assignments, finishes the runs and votes in flight, submits them, then `run()` returns.
+///   assignments, finishes the runs and votes in flight, submits them, then `run()` returns. One that arrives while
+///   the worker is still starting takes effect once it has registered.
 /// - Cancellation of `run()` is a crash: runs are killed at once and nothing more is sent; the journal keeps what
 ///   was in flight, so a daemon started again on the same data directory resumes it.
+///
+/// Everything the daemon does runs in child tasks of `run()` (one task group: the event follower, the reconciler,
+/// the image prefetcher, the drain, and every job), so cancelling `run()` reaches all of it and `run()` returns only
+/// when all of it has ended.
 public actor WorkerDaemon: Service {
     public nonisolated let configuration: WorkerConfiguration
     public nonisolated let address: Address
@@ -26,14 +31,29 @@ public actor WorkerDaemon: Service {
     /// How often chain and journal are compared, in case an event was missed or a submission failed.
     let reconcileInterval: Duration
 
+    /// One job handed to `serve()`'s task group: `stopped` ends when the chain has moved on and the job must stop.
+    private struct Assignment: Sendable {
+        let key: JobKey
+        let id: Int
+        let stopped: AsyncStream<Void>
+    }
+
     private var services: WorkerServices?
-    private var jobs: [JobKey: (id: Int, task: Task<Void, Never>)] = [:]
+    /// Jobs in flight, with the id of their run (a key dispatched again later gets a new one) and the signal that stops them.
+    private var jobs: [JobKey: (id: Int, stop: AsyncStream<Void>.Continuation)] = [:]
     private var nextJobID = 0
+    /// Where `dispatch` hands jobs to the task group of `serve()`; finished by `stop()`.
+    private var assignments: AsyncStream<Assignment>.Continuation?
+    /// Told each time a job ends, while the drain waits for the last one.
+    private var jobEnded: AsyncStream<Void>.Continuation?
     private var draining = false
     private var stopping = false
-    private var aborted = false
-    private var stopContinuation: CheckedContinuation<Void, Never>?
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var startHeight: UInt64 = 0
+    /// Graceful-shutdown requests: the shutdown handler's callback is synchronous, so it only signals; the drain
+    /// itself runs in `serve()`'s task group.
+    private nonisolated let shutdownRequests: AsyncStream<Void>
+    private nonisolated let requestShutdown: AsyncStream<Void>.Continuation
 
     /// - Parameter runtime: the sandbox; defaults to runc with the configured seccomp profile.
     public init(configuration: WorkerConfiguration, key: AccountKey, logger: Logger = Logger(label: "prova.worker"),
@@ -47,52 +67,29 @@ public actor WorkerDaemon: Service {
         self.hooks = hooks
         self.runtimeOverride = runtime
         self.reconcileInterval = reconcileInterval
+        (shutdownRequests, requestShutdown) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public func run() async throws {
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
-                try await self.serve()
-            } onGracefulShutdown: {
-                Task { await self.shutdown() }
-            }
-        } onCancel: {
-            Task { await self.abort() }
+        try await withGracefulShutdownHandler {
+            try await self.serve()
+        } onGracefulShutdown: {
+            self.requestShutdown.yield()
         }
     }
 
-    /// Starts draining: AnnounceExit, no new work, finish what is in flight; `run()` then returns.
+    /// Starts draining: AnnounceExit, no new work, finish what is in flight; returns when it is done and `run()` returns.
+    /// Before `run()` has started it only makes `run()` return at once.
     public func shutdown() async {
-        guard !draining, !stopping else { return }
-        draining = true
-        guard let services else {
+        guard !stopping else { return }
+        guard services != nil else {
             stop()
             return
         }
-        logger.notice("draining: announcing exit and finishing the work in flight", metadata: ["jobs": "\(jobs.count)"])
-        if configuration.announceExitOnShutdown {
-            do {
-                try await services.sender.send(.announceExit(AnnounceExit()))
-            } catch {
-                logger.warning("could not announce the exit", metadata: ["error": "\(WorkerError.describe(error))"])
-            }
+        requestShutdown.yield()
+        await withCheckedContinuation { continuation in
+            if stopping { continuation.resume() } else { stopWaiters.append(continuation) }
         }
-        // Work drawn just before the exit was committed still arrives; keep going until nothing is left.
-        var rounds = 0
-        while !stopping {
-            let running = jobs.values.map(\.task)
-            if running.isEmpty {
-                // A job that keeps failing (node unreachable) stays in the journal for the next start.
-                rounds += 1
-                guard rounds <= 5 else { break }
-                await reconcile()
-                if jobs.isEmpty { break }
-                continue
-            }
-            for job in running { await job.value }
-        }
-        logger.notice("drained")
-        stop()
     }
 
     /// Jobs in flight now (for status and tests).
@@ -101,6 +98,10 @@ public actor WorkerDaemon: Service {
     // MARK: Life cycle
 
     private func serve() async throws {
+        guard !stopping else { return }
+        let (assignmentStream, assignments) = AsyncStream.makeStream(of: Assignment.self)
+        self.assignments = assignments
+        defer { stop() }
         try configuration.validate()
         let paths = WorkerPaths(root: configuration.dataDirectory)
         for directory in [paths.root, paths.journal, paths.images, paths.downloads, paths.runs, paths.runcState] {
@@ -151,29 +152,32 @@ public actor WorkerDaemon: Service {
                                   maxBytes: configuration.maxDownloadBytes, attempts: configuration.transferAttempts, logger: logger)
         let images = ImageCache(store: ImageStore(root: paths.images, diskBudgetBytes: configuration.imageCacheBytes), fetcher: fetcher,
                                 staging: paths.downloads)
-        services = WorkerServices(
+        let (prefetchStream, prefetches) = AsyncStream.makeStream(of: String.self)
+        defer { prefetches.finish() }
+        let services = WorkerServices(
             address: address, client: client, sender: sender, journal: journal, fetcher: fetcher, images: images, runtime: runtime,
             configuration: configuration, paths: paths, logger: logger, hooks: hooks, programs: ProgramCache(),
             local: LocalCapacity(capacity: configuration.capacity, devices: configuration.gpuDevices),
-            isDraining: { [weak self] in await self?.draining ?? true })
+            isDraining: { [weak self] in await self?.draining ?? true }, prefetches: prefetches)
+        self.services = services
 
         _ = try await Registration.ensure(client: client, sender: sender, address: address, configuration: configuration,
                                           parameters: status.parameters, logger: logger)
         logger.notice("worker running", metadata: ["node": "\(configuration.node)", "capacity": "\(configuration.capacity.summary)",
                                                    "height": "\(status.height)"])
-        let follower = Task { await self.follow() }
-        let reconciler = Task { await self.reconcileLoop() }
-        await waitUntilStopped()
-        follower.cancel()
-        reconciler.cancel()
-        await follower.value
-        await reconciler.value
-        if aborted {
-            for job in jobs.values { job.task.cancel() }
-            for job in jobs.values { await job.task.value }
-            jobs = [:]
-            throw CancellationError()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.follow() }
+            group.addTask { await self.reconcileLoop() }
+            group.addTask { await Self.prefetch(prefetchStream, images: images) }
+            group.addTask { await self.drainWhenAsked() }
+            // Ends when `stop()` finishes the stream (drained) or when `run()` is cancelled (a crash, which has cancelled
+            // every job of the group already).
+            for await assignment in assignmentStream {
+                group.addTask { await self.perform(assignment, services: services) }
+            }
+            group.cancelAll()
         }
+        try Task.checkCancellation()
     }
 
     /// The node's status, waiting a little for a node that is starting.
@@ -194,23 +198,66 @@ public actor WorkerDaemon: Service {
         throw WorkerError(.nodeUnreachable, "no Prova node answers at \(configuration.node); start one or pass --node")
     }
 
-    private func waitUntilStopped() async {
-        if stopping { return }
-        await withCheckedContinuation { continuation in
-            if stopping { continuation.resume() } else { stopContinuation = continuation }
+    private func stop() {
+        stopping = true
+        assignments?.finish()
+        for waiter in stopWaiters { waiter.resume() }
+        stopWaiters = []
+    }
+
+    /// Drains on the first graceful-shutdown request.
+    private func drainWhenAsked() async {
+        for await _ in shutdownRequests {
+            await drain()
+            return
         }
     }
 
-    private func stop() {
-        stopping = true
-        stopContinuation?.resume()
-        stopContinuation = nil
+    private func drain() async {
+        guard !draining, !stopping, let services else { return }
+        draining = true
+        logger.notice("draining: announcing exit and finishing the work in flight", metadata: ["jobs": "\(jobs.count)"])
+        if configuration.announceExitOnShutdown {
+            do {
+                try await services.sender.send(.announceExit(AnnounceExit()))
+            } catch {
+                logger.warning("could not announce the exit", metadata: ["error": "\(WorkerError.describe(error))"])
+            }
+        }
+        // Work drawn just before the exit was committed still arrives; keep going until nothing is left.
+        var rounds = 0
+        while !stopping, !Task.isCancelled {
+            if jobs.isEmpty {
+                // A job that keeps failing (node unreachable) stays in the journal for the next start.
+                rounds += 1
+                guard rounds <= 5 else { break }
+                await reconcile()
+                if jobs.isEmpty { break }
+                continue
+            }
+            await untilNoJobs()
+        }
+        // Cancelled meanwhile: a crash, whose jobs were killed; `serve()` ends on its own.
+        guard !Task.isCancelled else { return }
+        logger.notice("drained")
+        stop()
     }
 
-    private func abort() {
-        aborted = true
-        for job in jobs.values { job.task.cancel() }
-        stop()
+    /// Returns when no job is in flight, or when the drain is cancelled.
+    private func untilNoJobs() async {
+        let (ended, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        jobEnded = continuation
+        defer { jobEnded = nil }
+        for await _ in ended where jobs.isEmpty { return }
+    }
+
+    /// Imports the images jobs ask to have ready (`WorkerServices.prefetch`), each in a child task, until cancelled.
+    private static func prefetch(_ requests: AsyncStream<String>, images: ImageCache) async {
+        await withDiscardingTaskGroup { group in
+            for await digest in requests {
+                group.addTask { await images.prefetch(digest) }
+            }
+        }
     }
 
     // MARK: Events
@@ -262,25 +309,40 @@ public actor WorkerDaemon: Service {
     // MARK: Jobs
 
     private func dispatch(_ key: JobKey) {
-        guard jobs[key] == nil, !stopping, let services else { return }
+        guard jobs[key] == nil, !stopping, services != nil, let assignments else { return }
         nextJobID += 1
-        let id = nextJobID
-        let task = Task {
-            switch key.role {
-            case .prover: await ProverJob(key: key, services: services).run()
-            case .verifier: await VerifierJob(key: key, services: services).run()
+        let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
+        jobs[key] = (nextJobID, stop)
+        assignments.yield(Assignment(key: key, id: nextJobID, stopped: stopped))
+    }
+
+    /// Runs one job (a child of `serve()`'s task group) until it ends or `cancel(_:)` stops it, then takes it off the books.
+    private nonisolated func perform(_ assignment: Assignment, services: WorkerServices) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                switch assignment.key.role {
+                case .prover: await ProverJob(key: assignment.key, services: services).run()
+                case .verifier: await VerifierJob(key: assignment.key, services: services).run()
+                }
             }
-            self.finished(key, id: id)
+            group.addTask { for await _ in assignment.stopped {} }
+            // Whichever ends first, the job or the signal to stop it, ends the other.
+            _ = await group.next()
+            group.cancelAll()
         }
-        jobs[key] = (id, task)
+        await finished(assignment.key, id: assignment.id)
     }
 
     private func finished(_ key: JobKey, id: Int) {
-        if jobs[key]?.id == id { jobs[key] = nil }
+        guard let job = jobs[key], job.id == id else { return }
+        job.stop.finish()
+        jobs[key] = nil
+        jobEnded?.yield()
     }
 
+    /// The chain has moved on: stop the job for `key`, if one runs.
     private func cancel(_ key: JobKey) {
-        jobs[key]?.task.cancel()
+        jobs[key]?.stop.finish()
     }
 
     private func reconcileLoop() async {

@@ -21,6 +21,13 @@ struct WorkerServices: Sendable {
     let local: LocalCapacity
     /// True once the daemon is draining (SIGTERM): new assignments are declined.
     let isDraining: @Sendable () async -> Bool
+    /// Feeds the daemon's prefetcher, which imports images in tasks of its own under the daemon's `run()`.
+    let prefetches: AsyncStream<String>.Continuation
+
+    /// Asks for image `digest` to be imported in the background, without waiting for it.
+    func prefetch(_ digest: String) {
+        prefetches.yield(digest)
+    }
 
     /// Runs one job's steps; a failure is logged and left in the journal for the next reconciliation, a stop is quiet.
     func runJob(_ key: JobKey, failure: String, _ steps: () async throws -> Void) async {

@@ -18,8 +18,8 @@ struct CapacityImageTests {
         #expect(CapacityTestProgram.deploy(imageDigest: first.digest).programID != CapacityTestProgram.deploy.programID)
     }
 
-    @Test func proverOutputPassesTheVerifierAndTamperingFails() async throws {
-        try #require(getuid() == 0, "runc needs root")
+    @Test(.requiresContainers)
+    func proverOutputPassesTheVerifierAndTamperingFails() async throws {
         let base = try Scratch.directory("capacity-run")
         let (archive, digest) = try CapacityTestImage.build(at: base)
         let store = ImageStore(root: base.appendingPathComponent("images"), diskBudgetBytes: Units.gib)

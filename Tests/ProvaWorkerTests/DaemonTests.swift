@@ -5,13 +5,37 @@ import ProvaWorker
 import ProvaTesting
 import Testing
 
-/// Real workers (real runc containers) against a real in-process node. They wait on chain state with generous
-/// timeouts; nothing is synchronised by sleeping.
+/// Real worker daemons against a real in-process node. Each body runs twice: with `ScriptedRuntime` always, and in
+/// real runc containers where root and runc are present. They wait on the node's event stream and the daemons'
+/// hooks; nothing is synchronised by sleeping, and nothing is asserted about time.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DaemonTests {
-    @Test("assignment → accept → run → result → two verifications → paid", .tags(.endToEnd))
-    func provesAndGetsPaid() async throws {
-        try await WorkerNetwork.with(workers: 3) { network in
+    @Test("assignment → accept → run → result → two verifications → paid (scripted runtime)", .tags(.endToEnd))
+    func provesAndGetsPaid() async throws { try await Self.provesAndGetsPaid(.scripted) }
+
+    @Test("assignment → accept → run → result → two verifications → paid (runc)", .tags(.endToEnd), .requiresContainers)
+    func provesAndGetsPaidInContainers() async throws { try await Self.provesAndGetsPaid(.runc) }
+
+    @Test("a worker killed during its run: the task falls back to another worker and is verified (scripted runtime)", .tags(.endToEnd))
+    func killedWorkerFallsBack() async throws { try await Self.killedWorkerFallsBack(.scripted) }
+
+    @Test("a worker killed during its run: the task falls back to another worker and is verified (runc)", .tags(.endToEnd), .requiresContainers)
+    func killedWorkerFallsBackInContainers() async throws { try await Self.killedWorkerFallsBack(.runc) }
+
+    @Test("a new worker registers with stake, passes its capacity test and becomes active (scripted runtime)", .tags(.endToEnd))
+    func newWorkerPassesCapacityTest() async throws { try await Self.newWorkerPassesCapacityTest(.scripted) }
+
+    @Test("a new worker registers with stake, passes its capacity test and becomes active (runc)", .tags(.endToEnd), .requiresContainers)
+    func newWorkerPassesCapacityTestInContainers() async throws { try await Self.newWorkerPassesCapacityTest(.runc) }
+
+    @Test("restarts neither lose nor double-submit work in flight; SIGTERM drains (scripted runtime)", .tags(.endToEnd))
+    func restartAndDrain() async throws { try await Self.restartAndDrain(.scripted) }
+
+    @Test("restarts neither lose nor double-submit work in flight; SIGTERM drains (runc)", .tags(.endToEnd), .requiresContainers)
+    func restartAndDrainInContainers() async throws { try await Self.restartAndDrain(.runc) }
+
+    static func provesAndGetsPaid(_ fidelity: Fidelity) async throws {
+        try await WorkerNetwork.with(workers: 3, fidelity: fidelity) { network in
             let recorder = Recorder()
             let plan = Plan()
             let workers = try network.genesisWorkers.map { try network.start($0, recorder: recorder, plan: plan) }
@@ -60,9 +84,8 @@ struct DaemonTests {
         }
     }
 
-    @Test("a worker killed during its run: the task falls back to another worker and is verified", .tags(.endToEnd))
-    func killedWorkerFallsBack() async throws {
-        try await WorkerNetwork.with(workers: 4) { network in
+    static func killedWorkerFallsBack(_ fidelity: Fidelity) async throws {
+        try await WorkerNetwork.with(workers: 4, fidelity: fidelity) { network in
             let recorder = Recorder()
             let plan = Plan()
             var workers: [Address: RunningWorker] = [:]
@@ -91,9 +114,8 @@ struct DaemonTests {
         }
     }
 
-    @Test("a new worker registers with stake, passes its capacity test and becomes active", .tags(.endToEnd))
-    func newWorkerPassesCapacityTest() async throws {
-        try await WorkerNetwork.with(workers: 3) { network in
+    static func newWorkerPassesCapacityTest(_ fidelity: Fidelity) async throws {
+        try await WorkerNetwork.with(workers: 3, fidelity: fidelity) { network in
             let recorder = Recorder()
             let plan = Plan()
             let verifiers = try network.genesisWorkers.map { try network.start($0, recorder: recorder, plan: plan) }
@@ -107,7 +129,7 @@ struct DaemonTests {
             #expect(worker.strikes == 0)
             #expect(await recorder.count("RegisterWorker") == 1)
 
-            // The capacity test really ran the benchmark: the result names the declared cores.
+            // The capacity test ran (the benchmark itself in runc, its stand-in when scripted) and was verified.
             let tests = try await network.client.tasks(worker: network.newcomer.address)
             let test = try #require(tests.first { $0.kind == .capacityTest })
             #expect(test.state == .verified)
@@ -117,9 +139,8 @@ struct DaemonTests {
         }
     }
 
-    @Test("restarts neither lose nor double-submit work in flight; SIGTERM drains", .tags(.endToEnd))
-    func restartAndDrain() async throws {
-        try await WorkerNetwork.with(workers: 3) { network in
+    static func restartAndDrain(_ fidelity: Fidelity) async throws {
+        try await WorkerNetwork.with(workers: 3, fidelity: fidelity) { network in
             let recorder = Recorder()
             let plan = Plan()
             var workers: [Address: RunningWorker] = [:]
@@ -158,10 +179,10 @@ struct DaemonTests {
             await plan.stop(drained, at: .run)
             let third = await plan.held(drained)
             let draining = try #require(workers[third])
-            let shutdown = Task { try await draining.drain() }
+            async let shutdown: Void = draining.drain()
             _ = try await network.waitForWorker(third, "the exit announcement") { $0.status == .exiting }
             await plan.release(drained)
-            try await shutdown.value
+            try await shutdown
             let drainedTask = try await network.waitForTask(drained, "verification of the drained run") { $0.state == .verified }
             #expect(drainedTask.attempts.count == 1)
             #expect(drainedTask.attempts.first?.worker == third)
@@ -172,11 +193,7 @@ struct DaemonTests {
 
 extension WorkerNetwork {
     /// Waits until some daemon's hook saw `key` start running.
-    func waitForRunStart(_ recorder: Recorder, _ key: JobKey, timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while await recorder.runs[key] == nil {
-            guard ContinuousClock.now < deadline else { throw TestFailure("no worker started running \(key)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    func waitForRunStart(_ recorder: Recorder, _ key: JobKey) async throws {
+        try await eventually("a worker starting to run \(key)", over: await recorder.changes()) { await recorder.runs[key] != nil }
     }
 }

@@ -5,6 +5,7 @@ import ProvaCore
 import ProvaLedger
 import ProvaNode
 import ProvaSandbox
+import ProvaTesting
 import ProvaWorker
 import ServiceLifecycle
 import Testing
@@ -36,35 +37,21 @@ enum Scratch {
     }
 }
 
-/// The images the tests use, built once per process from the host's busybox.
-enum TestImages {
-    /// `prove` hashes /input/data.txt into /output/proof.txt; with an input named `hang-first-attempt` the first
-    /// attempt hangs (so a test can kill its worker mid-run) and later attempts run normally.
-    /// `verify` exits 0 when /proof/proof.txt is the hash of /input/data.txt, 1 otherwise.
-    static let proveScript = """
-        #!/bin/sh
-        set -eu
-        if [ "$PROVA_ATTEMPT" = "1" ] && [ -f /input/hang-first-attempt ]; then
-            echo "attempt 1 hangs" >&2
-            sleep 600
-        fi
-        { echo "proof-v1"; sha256sum /input/data.txt | cut -d' ' -f1; } > /output/proof.txt
-        echo "proved on $PROVA_CPU_MILLICORES millicores"
-        """
-    static let verifyScript = """
-        #!/bin/sh
-        [ -f /proof/proof.txt ] || { echo "no proof" >&2; exit 1; }
-        expected="proof-v1
-        $(sha256sum /input/data.txt | cut -d' ' -f1)"
-        [ "$(cat /proof/proof.txt)" = "$expected" ] || { echo "wrong proof" >&2; exit 1; }
-        exit 0
-        """
+/// What runs the programs of a test's workers: `ScriptedRuntime` (anywhere, as any user) or real runc containers
+/// (root and runc). A daemon test body takes one and runs unchanged with either.
+enum Fidelity: String, Sendable, CustomStringConvertible {
+    case scripted, runc
+    var description: String { rawValue }
+}
 
+/// The images the tests use, built once per process from the host's busybox. Workers fetch and import them at both
+/// fidelities; only runc runs what is inside.
+enum TestImages {
     static let built: Result<(program: (archive: URL, digest: String), capacity: (archive: URL, digest: String)), any Error> = Result {
         let directory = try Scratch.directory("images")
         let program = try BusyboxImage.build(at: directory, name: "hash-prover", files: [
-            BusyboxImage.File(path: "usr/local/bin/prove", text: proveScript),
-            BusyboxImage.File(path: "usr/local/bin/verify", text: verifyScript),
+            BusyboxImage.File(path: "usr/local/bin/prove", text: HashProof.proveScript),
+            BusyboxImage.File(path: "usr/local/bin/verify", text: HashProof.verifyScript),
         ])
         return (program, try CapacityTestImage.build(at: directory))
     }
@@ -75,6 +62,22 @@ enum TestImages {
                       verifier: ImageSpec(digest: digest, command: ["/bin/sh", "/usr/local/bin/verify"]),
                       defaultResources: Resources(cpuMillicores: 500, memoryBytes: 128 * Units.mib), defaultTimeLimitSeconds: 10,
                       verifierResources: Resources(cpuMillicores: 250, memoryBytes: 64 * Units.mib), verifierTimeLimitSeconds: 10)
+    }
+
+    /// What `ScriptedRuntime` runs for the two test images: the hash pair (`HashProof`), and a stand-in for the
+    /// capacity test that reports the declared cores and checks them (the real benchmark is tested in runc).
+    static let scripted = ScriptedProgram { run in
+        guard run.command.contains(CapacityTestProgram.scriptPath) else { return try await HashProof.program(run) }
+        let millicores = run.environment["PROVA_TEST_CPU_MILLICORES"].flatMap { Int64($0) } ?? 1000
+        let report = "version=1\ncores=\(max(1, (millicores + 999) / 1000))\n"
+        switch run.role {
+        case .prove:
+            return ScriptedOutcome(outputs: ["result.txt": Data(report.utf8)])
+        case .verify:
+            return run.proof("result.txt") == Data(report.utf8) ? ScriptedOutcome() : ScriptedOutcome(exitCode: 1, stderr: "wrong result\n")
+        case nil:
+            return ScriptedOutcome(exitCode: 2)
+        }
     }
 }
 
@@ -93,10 +96,12 @@ final class WorkerNetwork: Sendable {
     let newcomer: AccountKey
     let program: ProgramID
     let directory: URL
+    let fidelity: Fidelity
 
-    private init(url: String, client: ProvaClient, user: AccountKey, genesisWorkers: [AccountKey], newcomer: AccountKey, program: ProgramID, directory: URL) {
+    private init(url: String, client: ProvaClient, user: AccountKey, genesisWorkers: [AccountKey], newcomer: AccountKey, program: ProgramID,
+                 directory: URL, fidelity: Fidelity) {
         self.url = url; self.client = client; self.user = user; self.genesisWorkers = genesisWorkers; self.newcomer = newcomer
-        self.program = program; self.directory = directory
+        self.program = program; self.directory = directory; self.fidelity = fidelity
     }
 
     /// Quick fallbacks: a missed result is noticed one second after the time limit.
@@ -104,7 +109,7 @@ final class WorkerNetwork: Sendable {
         acceptWindowMilliseconds: 3_000, uploadGraceMilliseconds: 1_500, voteGraceMilliseconds: 5_000,
         exitDelayMilliseconds: 5_000, idleTestPartsPerMillion: 0, capacityTestTimeLimitSeconds: 30)
 
-    static func with<T: Sendable>(workers count: Int, _ body: @Sendable (WorkerNetwork) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(workers count: Int, fidelity: Fidelity = .scripted, _ body: @Sendable (WorkerNetwork) async throws -> T) async throws -> T {
         let images = try TestImages.built.get()
         let directory = try Scratch.directory("network")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -144,7 +149,7 @@ final class WorkerNetwork: Sendable {
                 let deployed = try await client.send(.deployProgram(TestImages.program(digest: images.program.digest)), signedBy: user)
                 guard let program = deployed.outcome?.created else { throw TestFailure("the deploy created no program") }
                 let network = WorkerNetwork(url: url, client: client, user: user, genesisWorkers: workers, newcomer: newcomer,
-                                            program: program, directory: directory)
+                                            program: program, directory: directory, fidelity: fidelity)
                 let result = try await body(network)
                 await group.triggerGracefulShutdown()
                 for try await _ in tasks {}
@@ -161,15 +166,16 @@ final class WorkerNetwork: Sendable {
         WorkerConfiguration(node: url, capacity: capacity, diskBytes: Self.workerDisk,
                             dataDirectory: directory.appendingPathComponent("worker-\(key.address.prefix(8))"),
                             imageCacheBytes: Units.gib, downloadCacheBytes: Units.gib, outputBytesLimit: 16 * Units.mib,
-                            seccompProfile: try SeccompProfile.containersDefault())
+                            seccompProfile: fidelity == .runc ? try SeccompProfile.containersDefault() : nil)
     }
 
     /// Starts a daemon for `key` (its data directory is derived from the key, so a restart resumes its journal).
     func start(_ key: AccountKey, hooks: WorkerHooks = WorkerHooks(), capacity: Resources = WorkerNetwork.workerCapacity) throws -> RunningWorker {
         var logger = Logger(label: "prova.test.worker")
         logger.logLevel = ProcessInfo.processInfo.environment["PROVA_TEST_WORKER_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let runtime: (any Runtime)? = fidelity == .scripted ? ScriptedRuntime(TestImages.scripted) : nil
         let daemon = WorkerDaemon(configuration: try configuration(for: key, capacity: capacity), key: key, logger: logger, hooks: hooks,
-                                  reconcileInterval: .seconds(2))
+                                  runtime: runtime, reconcileInterval: .seconds(2))
         return RunningWorker(daemon: daemon, task: Task { try await daemon.run() })
     }
 
@@ -187,33 +193,60 @@ final class WorkerNetwork: Sendable {
         return task
     }
 
-    /// Polls the chain until `condition` holds for the task (or fails after `timeout`, printing the task).
+    /// Waits until `condition` holds for the task, re-reading it after each of the task's events on the node (from
+    /// the height it was first read at, so nothing in between is missed). Returns the record that satisfied it.
     @discardableResult
-    func waitForTask(_ id: TaskID, timeout: Duration = .seconds(90), _ what: String,
-                     until condition: @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let task = try await client.task(id)
-            if condition(task) { return task }
-            guard ContinuousClock.now < deadline else {
-                throw TestFailure("timed out waiting for \(what); task is \(task.state.rawValue): \(task.attempts.map { "#\($0.number) \($0.worker?.prefix(8) ?? "-") \($0.state.rawValue) \($0.failure ?? "")" })")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+    func waitForTask(_ id: TaskID, _ what: String, until condition: @escaping @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord {
+        let client = client
+        let height = try await client.status().height
+        let seen = LastSeen<TaskRecord>()
+        @Sendable func summary(_ task: TaskRecord) -> String {
+            "task is \(task.state.rawValue): \(task.attempts.map { "#\($0.number) \($0.worker?.prefix(8) ?? "-") \($0.state.rawValue) \($0.failure ?? "")" })"
         }
+        try await eventually(what, over: NodeEvents { client.events(task: id, from: height) }, describe: {
+            await seen.value.map(summary) ?? ""
+        }) {
+            let task = try await client.task(id)
+            await seen.set(task)
+            if condition(task) { return true }
+            // A finished task never changes again: say so now rather than wait for the hang guard.
+            if task.state.isTerminal { throw TestFailure("\(what) cannot happen any more: \(summary(task))") }
+            return false
+        }
+        guard let task = await seen.value else { throw TestFailure("\(what): the task was never read") }
+        return task
     }
 
-    func waitForWorker(_ address: Address, timeout: Duration = .seconds(90), _ what: String,
-                       until condition: @Sendable (Worker) -> Bool) async throws -> Worker {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let worker = try await client.account(address).worker, condition(worker) { return worker }
-            guard ContinuousClock.now < deadline else {
-                let worker = try await client.account(address).worker
-                throw TestFailure("timed out waiting for \(what); worker is \(worker.map { "\($0.status.rawValue), strikes \($0.strikes)" } ?? "unregistered")")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+    /// Waits until `condition` holds for the worker, re-reading it after each of the worker's events on the node.
+    @discardableResult
+    func waitForWorker(_ address: Address, _ what: String, until condition: @escaping @Sendable (Worker) -> Bool) async throws -> Worker {
+        let client = client
+        let height = try await client.status().height
+        let seen = LastSeen<Worker>()
+        try await eventually(what, over: NodeEvents { client.events(worker: address, from: height) }, describe: {
+            await seen.value.map { "worker is \($0.status.rawValue), strikes \($0.strikes)" } ?? "unregistered"
+        }) {
+            guard let worker = try await client.account(address).worker else { return false }
+            await seen.set(worker)
+            return condition(worker)
         }
+        guard let worker = await seen.value else { throw TestFailure("\(what): the worker was never read") }
+        return worker
     }
+}
+
+/// The node's event stream, opened only when iterated: an `eventually` whose condition holds at once opens no
+/// connection, and one that ends closes it (the stream's termination cancels its reader).
+struct NodeEvents: AsyncSequence, Sendable {
+    let open: @Sendable () -> AsyncThrowingStream<StreamedEvent, any Error>
+
+    func makeAsyncIterator() -> AsyncThrowingStream<StreamedEvent, any Error>.Iterator { open().makeAsyncIterator() }
+}
+
+/// The last value a wait read, for its result and for the message when it gives up.
+actor LastSeen<Value: Sendable> {
+    private(set) var value: Value?
+    func set(_ value: Value) { self.value = value }
 }
 
 /// A daemon running in a task: `kill()` cancels it (a crash: runs die, nothing more is sent), `drain()` shuts it down gracefully.
@@ -238,8 +271,12 @@ struct RunningWorker: Sendable {
 actor Recorder {
     private(set) var runs: [JobKey: Int] = [:]
     private(set) var committed: [String] = []
+    private var watchers: [AsyncStream<Void>.Continuation] = []
 
-    func ran(_ key: JobKey) { runs[key, default: 0] += 1 }
+    func ran(_ key: JobKey) {
+        runs[key, default: 0] += 1
+        changed()
+    }
 
     func commit(_ body: TransactionBody) {
         switch body {
@@ -248,9 +285,21 @@ actor Recorder {
         case .acceptTask(let accept): committed.append("accept \(accept.task)#\(accept.attempt)")
         default: committed.append(body.kind.rawValue)
         }
+        changed()
     }
 
     func count(_ prefix: String) -> Int { committed.filter { $0.hasPrefix(prefix) }.count }
+
+    /// One element after each thing recorded from now on: what `eventually` waits over.
+    func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        watchers.append(continuation)
+        return stream
+    }
+
+    private func changed() {
+        for watcher in watchers { watcher.yield() }
+    }
 }
 
 /// Holds a prover job at a hook, once per planned task, whichever worker runs it: the test then kills, restarts or
