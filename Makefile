@@ -6,7 +6,7 @@ GROUP ?=
 SWIFT_BUILD_FLAGS ?= -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 export SWIFT_BUILD_FLAGS
 
-.PHONY: all build test test-unit bench demo setup clean
+.PHONY: all build test test-unit fuzz bench demo setup clean
 
 all: build
 
@@ -22,6 +22,11 @@ build:
 test: setup
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz.sh
+
+## libFuzzer over transaction decoding, check-on-entry and block application (FUZZ_SECONDS=60 by default).
+fuzz:
+	./scripts/fuzz.sh
 
 ## Only the fast, pure tests (no containers, no processes).
 test-unit:

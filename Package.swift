@@ -85,7 +85,8 @@ let package = Package(
             httpClient, nioCore, lifecycle, logging,
         ], swiftSettings: boundaries),
         // The fuzz target over decoding, check-on-entry and block application (libFuzzer; scripts/fuzz.sh).
-        .executableTarget(name: "ProvaFuzz", dependencies: ["ProvaTesting"], swiftSettings: boundaries),
+        .target(name: "CFuzzDriver"),
+        .executableTarget(name: "ProvaFuzz", dependencies: ["ProvaTesting", "CFuzzDriver"], swiftSettings: boundaries),
         .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting", httpClient, nioCore], swiftSettings: boundaries),

@@ -44,52 +44,66 @@ public enum FuzzHarness {
         }
     }()
 
-    /// Runs one input. Returns normally whatever the input is; traps only when the ledger breaks an invariant.
-    public static func run(_ bytes: [UInt8]) {
+    /// Runs one input and returns how many of its transactions were committed. Returns normally whatever the input
+    /// is; traps only when the ledger breaks an invariant.
+    @discardableResult
+    public static func run(_ bytes: [UInt8]) -> Int {
         let data = Data(bytes)
         if let cases = try? JSONDecoder().decode([Case].self, from: data) {
-            run(cases)
+            return run(cases)
         } else if let transaction = try? JSONDecoder().decode(SignedTransaction.self, from: data) {
             // A raw signed transaction: decoding, the signature and shape checks, and a block with it.
             var chain = base
             var ledger = chain.ledger
             _ = try? ledger.check(transaction)
-            step(&chain, [transaction])
+            return step(&chain, [transaction])
         }
+        return 0
     }
 
     /// Runs cases in order: each is signed and checked on entry; those admitted go into the next block; honest
-    /// workers answer what the blocks ask; a few more blocks let deadlines pass.
-    public static func run(_ cases: [Case]) {
+    /// workers answer what the blocks ask; a few more blocks let deadlines pass. Returns how many of the cases' own
+    /// transactions were committed.
+    @discardableResult
+    public static func run(_ cases: [Case]) -> Int {
         var chain = base
         var workers = SimulatedWorkers(keys: Array(keys.dropFirst(2)))
         for outcome in chain.outcomes { workers.observe(outcome.events, state: chain.state) }
         var pending: [SignedTransaction] = []
+        var committed = 0
         for item in cases.prefix(64) {
             let key = keys[Int(item.sender.magnitude % UInt(keys.count))]
             let transaction = chain.sign(resolve(item.body, in: chain.state), by: key, nonce: item.nonce)
             var ledger = chain.ledger
-            // Check-on-entry as a node runs it; what it refuses never reaches a block.
-            if (try? ledger.check(transaction)) != nil { pending.append(transaction) }
+            // Check-on-entry as a node runs it (after the sender's transactions already waiting); what it refuses never
+            // reaches a block.
+            if let verified = try? ledger.verify(transaction) {
+                let waiting = pending.compactMap { try? ledger.verify($0) }.filter { $0.senderAddress == verified.senderAddress }
+                if (try? ledger.check(verified: verified, after: waiting)) != nil { pending.append(transaction) }
+            }
             if pending.count >= 8 {
-                step(&chain, pending + workers.due(at: chain.now + 500, chain: &chain), workers: &workers)
+                let block = step(&chain, pending + workers.due(at: chain.now + 500, chain: &chain), workers: &workers)
+                committed += block.transactions.filter(pending.contains).count
                 pending = []
             }
         }
-        step(&chain, pending + workers.due(at: chain.now + 500, chain: &chain), workers: &workers)
+        let block = step(&chain, pending + workers.due(at: chain.now + 500, chain: &chain), workers: &workers)
+        committed += block.transactions.filter(pending.contains).count
         for interval: Milliseconds in [3_500, 30_000, 700_000] {
             step(&chain, workers.due(at: chain.now + interval, chain: &chain), interval: interval, workers: &workers)
         }
+        return committed
     }
 
-    private static func step(_ chain: inout TestChain, _ transactions: [SignedTransaction], interval: Milliseconds = 500) {
+    private static func step(_ chain: inout TestChain, _ transactions: [SignedTransaction], interval: Milliseconds = 500) -> Int {
         var none = SimulatedWorkers(keys: [])
-        step(&chain, transactions, interval: interval, workers: &none)
+        return step(&chain, transactions, interval: interval, workers: &none).transactions.count
     }
 
-    /// One block by the proposer, applied by a follower that must agree; credits must be conserved.
+    /// One block by the proposer, applied by a follower that must agree; credits must be conserved. Returns the block.
+    @discardableResult
     private static func step(_ chain: inout TestChain, _ transactions: [SignedTransaction], interval: Milliseconds = 500,
-                             workers: inout SimulatedWorkers) {
+                             workers: inout SimulatedWorkers) -> Block {
         var follower = chain.ledger
         let outcome: BlockOutcome
         do {
@@ -107,6 +121,7 @@ public enum FuzzHarness {
         let supply = chain.state.supply()
         precondition(supply.isConserved, "credits not conserved after block \(chain.state.height): \(supply)")
         workers.observe(outcome.events, state: chain.state)
+        return outcome.block
     }
 
     /// Replaces references the fuzzer cannot guess with what they stand for on `state` (see `Case`).
@@ -144,12 +159,16 @@ public enum FuzzHarness {
     /// The committed seed corpus: one input per transaction kind (and a raw signed transaction), each valid on the
     /// harness's chain, so the fuzzer starts from inputs that reach every rule.
     public static func seedCorpus() -> [(name: String, bytes: [UInt8])] {
-        let task = reference("task", 1)
+        let task = reference("task", 0)
         let program = reference("program", 1)
         let worker = keys[2].address
         let resources = Resources(cpuMillicores: 1_000, memoryBytes: Units.gib)
         let input = Fixtures.input("input.json")
         let step = WorkflowStep(name: "a", program: program, inputs: [.file(input)], resources: resources, timeLimitSeconds: 30)
+        // Every worker tries: only the one the task was assigned to is admitted.
+        let accept = (2..<6).map { Case(sender: $0, body: .acceptTask(AcceptTask(task: task, attempt: 1))) }
+        let result = (2..<6).map { Case(sender: $0, body: .submitResult(SubmitResult(task: task, attempt: 1, exitCode: 0,
+                                                                                   outputs: [OutputRef(path: "proof.bin", digest: input.digest, size: 5)]))) }
         let cases: [(String, [Case])] = [
             ("transfer", [Case(sender: 1, body: .transfer(Transfer(to: worker, amount: 5)))]),
             ("mint", [Case(sender: 0, body: .mint(Mint(to: keys[1].address, amount: 1_000, memo: "fuzz")))]),
@@ -165,11 +184,11 @@ public enum FuzzHarness {
             ("register", [Case(sender: 2, body: .registerWorker(RegisterWorker(capacity: Fixtures.cpuNode, diskBytes: 1 << 40,
                                                                                labels: ["zone": "a"], stake: 1_000)))]),
             ("exit", [Case(sender: 3, body: .announceExit(AnnounceExit()))]),
-            ("accept", (2..<6).map { Case(sender: $0, body: .acceptTask(AcceptTask(task: task, attempt: 1))) }),
+            ("accept", accept),
             ("decline", (2..<6).map { Case(sender: $0, body: .declineTask(DeclineTask(task: task, attempt: 1, reason: "busy"))) }),
-            ("result", (2..<6).map { Case(sender: $0, body: .submitResult(SubmitResult(task: task, attempt: 1, exitCode: 0,
-                                                                                     outputs: [OutputRef(path: "proof.bin", digest: input.digest, size: 5)]))) }),
-            ("vote", (2..<6).map { Case(sender: $0, body: .submitVote(SubmitVote(task: task, attempt: 1, verdict: .valid))) }),
+            ("result", accept + result),
+            // Accepted and delivered in the first block; the verifiers drawn at its end vote in the next.
+            ("vote", accept + result + (2..<6).map { Case(sender: $0, body: .submitVote(SubmitVote(task: task, attempt: 1, verdict: .valid))) }),
             ("prover-set", [Case(sender: 1, body: .createProverSet(CreateProverSet(name: "seed", members: [worker], labels: ["zone": "a"]))),
                             Case(sender: 2, body: .joinProverSet(JoinProverSet(name: "seed"))),
                             Case(sender: 1, body: .retireProverSet(RetireProverSet(name: "seed")))]),
