@@ -36,7 +36,7 @@ func runEndToEndBenchmarks() async throws -> [BenchLine] {
     // worker proving (each imports the prover image, then prefetches the verifier image), one ordinary request
     // (verified by three), then the timed one.
     let ezklProgram = try await deploy(client, manifest: ezkl, key: key, name: "bench-ezkl")
-    let ezklInput = try await client.prepareInputs([.file(ezkl.appendingPathComponent("input.json"))])
+    let ezklInput = try await client.prepareInputs([.file(ezkl.appendingPathComponent("input.json"))], uploader: key)
     let resources = Resources(cpuMillicores: 2_000, memoryBytes: 2 * Units.gib)
     _ = try await requestAndWait(client, key: key, RequestProof(program: ezklProgram, inputs: ezklInput, resources: resources, timeLimitSeconds: 300, redundancy: 4))
     _ = try await requestAndWait(client, key: key, RequestProof(program: ezklProgram, inputs: ezklInput, resources: resources, timeLimitSeconds: 300))
@@ -48,7 +48,7 @@ func runEndToEndBenchmarks() async throws -> [BenchLine] {
 
     // A near no-op: hashchain with one round.
     let hashProgram = try await deploy(client, manifest: hashchain, key: key, name: "bench-noop")
-    let hashInput = try await client.prepareInputs([.file(hashchain.appendingPathComponent("input/message.txt"))])
+    let hashInput = try await client.prepareInputs([.file(hashchain.appendingPathComponent("input/message.txt"))], uploader: key)
     var delivered: [Double] = []
     for round in 0..<12 {
         let body = RequestProof(program: hashProgram, inputs: hashInput, resources: Resources(cpuMillicores: 1_000, memoryBytes: 128 * Units.mib),
@@ -124,8 +124,8 @@ private struct Manifest {
 
 private func deploy(_ client: ProvaClient, manifest build: URL, key: AccountKey, name: String) async throws -> ProgramID {
     let manifest = try Manifest.read(build)
-    let prover = try await client.putBlob(file: build.appendingPathComponent(manifest.proverArchive))
-    let verifier = try await client.putBlob(file: build.appendingPathComponent(manifest.verifierArchive))
+    let prover = try await client.putBlob(file: build.appendingPathComponent(manifest.proverArchive), signedBy: key)
+    let verifier = try await client.putBlob(file: build.appendingPathComponent(manifest.verifierArchive), signedBy: key)
     let body = DeployProgram(name: name, prover: ImageSpec(digest: prover.digest, command: manifest.proverCommand),
                              verifier: ImageSpec(digest: verifier.digest, command: manifest.verifierCommand),
                              defaultResources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), defaultTimeLimitSeconds: 300,

@@ -44,7 +44,8 @@ struct BenchNode: Sendable {
                                      parameters: parameters)
         var logger = Logger(label: "prova.bench.node")
         logger.logLevel = .error
-        let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: directory, port: 0, mempoolCapacity: 200_000), logger: logger)
+        let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: directory, port: 0, mempoolCapacity: 200_000, senderQuota: 200_000),
+                                     logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = NodeServer.application(node: node, logger: logger) { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))

@@ -44,8 +44,8 @@ public enum InputSource: Sendable, Hashable {
 }
 
 extension ProvaClient {
-    /// Turns sources into input references, uploading local files. Refuses two inputs with the same name.
-    public func prepareInputs(_ sources: [InputSource]) async throws -> [InputRef] {
+    /// Turns sources into input references, uploading local files (signed by `uploader`). Refuses two inputs with the same name.
+    public func prepareInputs(_ sources: [InputSource], uploader: AccountKey) async throws -> [InputRef] {
         var seen = Set<String>()
         for source in sources where !seen.insert(source.name).inserted {
             throw ClientError(.badInput, "two inputs are named '\(source.name)'; every input is mounted at /input/<name>, so rename one")
@@ -56,15 +56,15 @@ extension ProvaClient {
             case .remote(let ref):
                 refs.append(ref)
             case .file(let url):
-                let receipt = try await putBlob(file: url)
+                let receipt = try await putBlob(file: url, signedBy: uploader)
                 refs.append(InputRef(path: url.lastPathComponent, digest: receipt.digest, size: receipt.size))
             }
         }
         return refs
     }
 
-    /// An image given as a digest already on the node, or as a file to upload. Returns the digest.
-    public func resolveImage(_ fileOrDigest: String, option: String) async throws -> String {
+    /// An image given as a digest already on the node, or as a file to upload (signed by `uploader`). Returns the digest.
+    public func resolveImage(_ fileOrDigest: String, option: String, uploader: AccountKey) async throws -> String {
         let lowered = fileOrDigest.lowercased()
         if SHA256Hex.isDigest(lowered), !FileManager.default.fileExists(atPath: fileOrDigest) {
             guard try await blobExists(digest: lowered) != nil else {
@@ -75,6 +75,6 @@ extension ProvaClient {
         guard FileManager.default.fileExists(atPath: fileOrDigest) else {
             throw ClientError(.fileUnreadable, "\(option): '\(fileOrDigest)' is neither a file nor a 64-hex-character image digest")
         }
-        return try await putBlob(file: URL(fileURLWithPath: fileOrDigest)).digest
+        return try await putBlob(file: URL(fileURLWithPath: fileOrDigest), signedBy: uploader).digest
     }
 }

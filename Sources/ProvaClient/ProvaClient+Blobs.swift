@@ -8,22 +8,35 @@ import NIOHTTP1
 /// Content-addressed blobs (program images, inputs, proofs): `PUT`/`GET`/`HEAD /v1/blobs/{sha256}`.
 extension ProvaClient {
     /// Uploads a file: hashes it in one streaming pass, then streams it to the node, which checks the digest again.
-    /// Memory use is one chunk, whatever the file's size.
-    public func putBlob(file: URL) async throws -> BlobReceipt {
+    /// Memory use is one chunk, whatever the file's size. The upload is signed by `key` (docs/API.md "Blobs": a blob no
+    /// transaction names yet counts against the uploader's quota); `chain` is read from the node unless given.
+    public func putBlob(file: URL, signedBy key: AccountKey, chain: ChainIdentity? = nil) async throws -> BlobReceipt {
         let (digest, size) = try LocalFile.digest(of: file)
+        let authorization = try await uploadAuthorization(digest, key: key, chain: chain)
         let response = try await execute(.PUT, Endpoint("blobs", digest), body: .stream(FileChunks(url: file), length: .known(size)),
-                                         contentType: "application/octet-stream", timeout: transferTimeout)
+                                         contentType: "application/octet-stream", headers: [("Authorization", authorization)],
+                                         timeout: transferTimeout)
         try await check(response)
         return try decode(BlobReceipt.self, from: try await collect(response), route: Endpoint("blobs", digest))
     }
 
-    /// Uploads bytes held in memory (small blobs).
-    public func putBlob(bytes: [UInt8]) async throws -> BlobReceipt {
+    /// Uploads bytes held in memory (small blobs), signed by `key` as `putBlob(file:signedBy:)`.
+    public func putBlob(bytes: [UInt8], signedBy key: AccountKey, chain: ChainIdentity? = nil) async throws -> BlobReceipt {
         let digest = SHA256Hex.of(bytes)
+        let authorization = try await uploadAuthorization(digest, key: key, chain: chain)
         let response = try await execute(.PUT, Endpoint("blobs", digest), body: .bytes(ByteBuffer(bytes: bytes)),
-                                         contentType: "application/octet-stream", timeout: transferTimeout)
+                                         contentType: "application/octet-stream", headers: [("Authorization", authorization)],
+                                         timeout: transferTimeout)
         try await check(response)
         return try decode(BlobReceipt.self, from: try await collect(response), route: Endpoint("blobs", digest))
+    }
+
+    /// The `Authorization: Prova-Upload …` value for uploading `digest` as `key`, valid for ten minutes.
+    func uploadAuthorization(_ digest: String, key: AccountKey, chain: ChainIdentity?) async throws -> String {
+        let genesisHash: String
+        if let chain { genesisHash = chain.genesisHash } else { genesisHash = try await self.chain().genesisHash }
+        let expires = Milliseconds(Date().timeIntervalSince1970 * 1_000) + 600_000
+        return BlobUploadAuthorization(digest: digest, genesisHash: genesisHash, expiresAtMilliseconds: expires, key: key).headerValue
     }
 
     /// Size of a stored blob, or nil when the node does not have it.

@@ -67,9 +67,9 @@ public struct WorkflowManifest: Codable, Sendable, Hashable {
 }
 
 extension ProvaClient {
-    /// Builds the `SubmitWorkflow` body of a manifest: uploads file inputs (relative to `baseDirectory`), parses units,
-    /// and fills missing resources and time limits from each step's program.
-    public func resolve(_ manifest: WorkflowManifest, baseDirectory: URL) async throws -> SubmitWorkflow {
+    /// Builds the `SubmitWorkflow` body of a manifest: uploads file inputs (relative to `baseDirectory`, signed by
+    /// `uploader`), parses units, and fills missing resources and time limits from each step's program.
+    public func resolve(_ manifest: WorkflowManifest, baseDirectory: URL, uploader: AccountKey) async throws -> SubmitWorkflow {
         var steps: [WorkflowStep] = []
         var programs: [ProgramID: Program] = [:]
         for step in manifest.steps {
@@ -86,7 +86,7 @@ extension ProvaClient {
             let seconds = try step.time.map { try HumanUnits.duration($0, option: "\(where_) time") } ?? defaults?.deploy.defaultTimeLimitSeconds ?? 0
             var inputs: [StepInput] = []
             for input in step.inputs ?? [] {
-                inputs.append(try await resolve(input, step: step.name, baseDirectory: baseDirectory))
+                inputs.append(try await resolve(input, step: step.name, baseDirectory: baseDirectory, uploader: uploader))
             }
             steps.append(WorkflowStep(name: step.name, program: step.program, inputs: inputs, resources: resources, timeLimitSeconds: seconds,
                                       redundancy: step.redundancy ?? 1, verifiers: step.verifiers ?? 3, environment: step.environment ?? []))
@@ -94,7 +94,7 @@ extension ProvaClient {
         return SubmitWorkflow(name: manifest.name, steps: steps, proverSet: manifest.proverSet)
     }
 
-    private func resolve(_ input: WorkflowManifest.Input, step: String, baseDirectory: URL) async throws -> StepInput {
+    private func resolve(_ input: WorkflowManifest.Input, step: String, baseDirectory: URL, uploader: AccountKey) async throws -> StepInput {
         if let parent = input.step {
             guard let path = input.path else {
                 throw ClientError(.badWorkflow, "step '\(step)': an input from step '\(parent)' needs \"path\", the output file to take")
@@ -103,7 +103,7 @@ extension ProvaClient {
         }
         if let file = input.file {
             let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : baseDirectory.appendingPathComponent(file)
-            let receipt = try await putBlob(file: url)
+            let receipt = try await putBlob(file: url, signedBy: uploader)
             return .file(InputRef(path: input.path ?? url.lastPathComponent, digest: receipt.digest, size: receipt.size))
         }
         if let text = input.url, text.contains("#") {

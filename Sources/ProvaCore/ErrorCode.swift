@@ -108,6 +108,18 @@ extension ErrorCode {
 
 // MARK: Validator node and HTTP API (ProvaNode)
 extension ErrorCode {
+    /// An upload of a blob no transaction names, without a valid `Authorization: Prova-Upload` signature.
+    public static let uploadUnauthorized = ErrorCode("upload_unauthorized")
+    /// The uploader holds no credits and is no registered worker.
+    public static let uploadForbidden = ErrorCode("upload_forbidden")
+    /// The uploader has used its upload quota for now.
+    public static let uploadQuotaExceeded = ErrorCode("upload_quota_exceeded")
+    /// The node's disk is below its free-space floor.
+    public static let insufficientStorage = ErrorCode("insufficient_storage")
+    /// The node could not commit its last block (a full or failing disk) and takes no transactions until it can.
+    public static let nodeDegraded = ErrorCode("node_degraded")
+    /// One sender already has as many transactions waiting as the mempool takes from one sender.
+    public static let senderQuotaExceeded = ErrorCode("sender_quota_exceeded")
     /// A file the node ships (the explorer, the OpenAPI document) is missing from the build.
     public static let resourceMissing = ErrorCode("resource_missing")
     public static let alreadyInitialized = ErrorCode("already_initialized")

@@ -141,7 +141,11 @@ public enum APIRouter {
 
     static func addOperationRoutes(_ router: Router<BasicRequestContext>, node: ValidatorNode) {
         router.get("/healthz") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+            if let failure = await node.commitFailure {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: .init(byteBuffer: ByteBuffer(string: "degraded: the last block could not be committed (\(failure))\n")))
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
         router.get("/metrics") { _, _ -> Response in
             _ = await node.stats()

@@ -9,19 +9,37 @@ extension APIRouter {
         let blobs = node.blobs
         router.put("/v1/blobs/:digest") { request, context -> Response in
             let digest = try HTTP.digest(context, "digest", what: "the blob digest")
-            if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > blobs.maxBlobBytes {
+            let declared = request.headers[.contentLength].flatMap { Int64($0) }
+            if let length = declared, length > blobs.maxBlobBytes {
                 throw NodeError(.contentTooLarge, .tooLarge, "the blob is \(length) bytes; the limit is \(Units.formatBytes(blobs.maxBlobBytes))")
             }
+            if let size = blobs.size(of: digest) {
+                // Already stored: nothing to write, nothing to charge.
+                for try await _ in request.body {}
+                return try HTTP.json(BlobReceipt(digest: digest, size: size, created: false), status: .ok)
+            }
+            let grant = try await node.admitUpload(digest: digest, declaredBytes: declared, authorization: request.headers[.authorization])
             let upload = try blobs.beginUpload(digest: digest)
             do {
+                var sinceCheck: ByteCount = 0
                 for try await buffer in request.body {
                     try buffer.withUnsafeReadableBytes { try upload.write($0) }
+                    guard upload.size <= grant.remainingBytes else {
+                        throw NodeError(.tooManyRequests, .uploadQuotaExceeded, "the upload is larger than what is left of the uploader's quota (\(Units.formatBytes(grant.remainingBytes)))",
+                                        headers: [.retryAfter: "60"])
+                    }
+                    sinceCheck += ByteCount(buffer.readableBytes)
+                    if sinceCheck >= 64 * Units.mib {
+                        try node.checkFreeDisk(for: 0)
+                        sinceCheck = 0
+                    }
                 }
             } catch {
                 upload.abort()
                 throw error
             }
             let receipt = try upload.finish()
+            await node.recordUpload(grant, bytes: receipt.size)
             return try HTTP.json(receipt, status: receipt.created ? .created : .ok)
         }
         router.head("/v1/blobs/:digest") { _, context -> Response in

@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 import NIOCore
+import ProvaCore
 public import ServiceLifecycle
 import UnixSignals
 
@@ -19,6 +20,28 @@ public struct BlockProductionService: Service {
     }
 }
 
+/// Removes blobs nothing references once they are older than the grace period, every `blobCollectionInterval` on the
+/// node's clock; stops at graceful shutdown.
+public struct BlobCollectionService: Service {
+    let node: ValidatorNode
+
+    public init(node: ValidatorNode) { self.node = node }
+
+    public func run() async throws {
+        let interval = node.configuration.blobCollectionIntervalMilliseconds
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await node.clock.sleep(until: node.clock.monotonicMilliseconds() + interval)
+                do {
+                    try await node.collectUnreferencedBlobs()
+                } catch {
+                    node.logger.warning("blob collection failed; it runs again later", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
 /// A running validator: the HTTP API and block production, shut down together and cleanly on a signal.
 public enum NodeServer {
     /// Builds the application serving `node`; `onListening` receives the bound port (useful with port 0).
@@ -28,7 +51,7 @@ public enum NodeServer {
         return Application(
             router: APIRouter.make(node: node),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "prova-node"),
-            services: [BlockProductionService(node: node)],
+            services: [BlockProductionService(node: node), BlobCollectionService(node: node)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

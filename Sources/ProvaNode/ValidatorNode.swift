@@ -29,7 +29,11 @@ public actor ValidatorNode {
     let lock: DataDirectoryLock
 
     private(set) var ledger: Ledger
-    private var mempool: Mempool
+    var mempool: Mempool
+    /// Bytes each recent uploader has put in blobs no transaction names (`BlobAdmission.swift`).
+    var uploads: [Address: UploadUsage] = [:]
+    /// Why the last block could not be committed, while that lasts: the node takes no transactions and `/healthz` says so.
+    private(set) var commitFailure: String?
     private var waiters: [TransactionHash: [Int: CheckedContinuation<TransactionStatus?, Never>]] = [:]
     /// Every waiter's deadline, earliest first; entries of waiters already resolved are dropped when they surface.
     private var waiterDeadlines = MinHeap<WaiterDeadline>()
@@ -76,7 +80,7 @@ public actor ValidatorNode {
         } catch let error as LedgerError {
             throw NodeError(.internalServerError, error.code, error.message)
         }
-        mempool = Mempool(capacity: configuration.mempoolCapacity)
+        mempool = Mempool(capacity: configuration.mempoolCapacity, dutyCapacity: configuration.dutyCapacity, senderQuota: configuration.senderQuota)
         try Self.publishLocalImages(configuration.dataDirectory.appendingPathComponent("images"), into: blobs)
         metrics.recordBlock(height: ledger.state.height, intervalSeconds: nil, transactions: 0)
         let loaded = ledger.state
@@ -118,10 +122,16 @@ public actor ValidatorNode {
         if verified.nonce < ledger.state.nonce(of: verified.senderAddress), let committed = try? store.committedTransaction(verified.hash) {
             return committed
         }
-        guard !mempool.isFull else {
+        // The cheap refusals first (a node that cannot commit, a disk below its floor, a full lane, a sender over its
+        // quota), before any ledger work.
+        if let commitFailure {
+            throw NodeError(.serviceUnavailable, .nodeDegraded, "the node cannot commit blocks (\(commitFailure)); retry later or use another validator",
+                            headers: [.retryAfter: "5"])
+        }
+        try checkFreeDisk(for: Int64(verified.size))
+        if let refusal = mempool.refusal(for: verified) {
             metrics.mempoolRejected()
-            throw NodeError(.serviceUnavailable, .mempoolFull, "the mempool holds \(mempool.count) transactions; retry in a second",
-                            headers: [.retryAfter: "1"])
+            throw refusal
         }
         do {
             try ledger.check(verified: verified, after: mempool.pending(of: verified.senderAddress))
@@ -249,7 +259,22 @@ public actor ValidatorNode {
             wakeSignal.clear()
             // Intervals and waits are measured on the monotonic clock; only timestamps come from the wall clock.
             let now = clock.monotonicMilliseconds()
-            if blockIsDue(at: now) { try produceBlock(at: now) }
+            if blockIsDue(at: now) {
+                do {
+                    try produceBlock(at: now)
+                } catch let error as NodeError where error.code == .commitFailed {
+                    // The disk refused the block (full, failing): nothing was committed and the ledger was reloaded from
+                    // it. Keep serving reads, take no transactions, and try again after a pause.
+                    commitFailure = error.cause ?? error.message
+                    let pause = clock.monotonicMilliseconds() + 1_000
+                    await sleep(until: pause)
+                    continue
+                }
+                if commitFailure != nil {
+                    logger.notice("blocks are committed again")
+                    commitFailure = nil
+                }
+            }
             expireWaiters(reachedBy: now)
             guard !blockIsDue(at: now) else { continue }
             let parameters = ledger.state.parameters

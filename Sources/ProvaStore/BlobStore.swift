@@ -42,6 +42,39 @@ public struct BlobStore: Sendable {
         return BlobUpload(store: self, digest: digest, temporary: temporary, handle: handle)
     }
 
+    /// Bytes free on the file system holding the blobs (and, in a node's data directory, its chain database).
+    public func freeBytes() -> ByteCount? {
+        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory.path),
+              let free = attributes[.systemFreeSize] as? NSNumber else { return nil }
+        return free.int64Value
+    }
+
+    /// Every stored blob with the time it was last written, and uploads left unfinished (`incoming`), for the
+    /// garbage collector.
+    public func inventory() -> (blobs: [(digest: String, modified: Date)], unfinished: [(url: URL, modified: Date)]) {
+        let manager = FileManager.default
+        var blobs: [(digest: String, modified: Date)] = []
+        for shard in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? [] where shard.count == 2 {
+            for name in (try? manager.contentsOfDirectory(atPath: directory.appendingPathComponent(shard).path)) ?? [] where SHA256Hex.isDigest(name) {
+                let attributes = try? manager.attributesOfItem(atPath: url(for: name).path)
+                // A blob whose time cannot be read is kept: it counts as written just now.
+                blobs.append((name, (attributes?[.modificationDate] as? Date) ?? .distantFuture))
+            }
+        }
+        let incoming = directory.appendingPathComponent("incoming")
+        let unfinished = ((try? manager.contentsOfDirectory(atPath: incoming.path)) ?? []).map { name -> (url: URL, modified: Date) in
+            let url = incoming.appendingPathComponent(name)
+            let attributes = try? manager.attributesOfItem(atPath: url.path)
+            return (url, (attributes?[.modificationDate] as? Date) ?? .distantFuture)
+        }
+        return (blobs, unfinished)
+    }
+
+    /// Removes a stored blob (the garbage collector's, for one nothing references).
+    public func remove(_ digest: String) {
+        try? FileManager.default.removeItem(at: url(for: digest))
+    }
+
     /// Stores bytes held in memory (small blobs, tests).
     @discardableResult
     public func put(_ bytes: [UInt8]) throws -> BlobReceipt {

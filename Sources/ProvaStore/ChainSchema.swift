@@ -33,6 +33,10 @@ enum ChainSchema {
                 CREATE TABLE workflows (id TEXT PRIMARY KEY, requester TEXT NOT NULL, submittedAt INTEGER NOT NULL, body TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-blob-references") { db in
+            // Every blob a committed transaction (or the genesis) names: kept by the garbage collector, and uploadable by anyone.
+            try db.execute(sql: "CREATE TABLE blob_refs (digest TEXT PRIMARY KEY, height INTEGER NOT NULL)")
+        }
         return migrator
     }
 }

@@ -99,4 +99,14 @@ extension ChainStore {
                 .map { try JSON.decode(Workflow.self, $0) }
         }
     }
+
+    /// Whether a committed transaction (or the genesis) names the blob `digest`.
+    public func isBlobReferenced(_ digest: String) throws -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM blob_refs WHERE digest = ?", arguments: [digest]) ?? false }
+    }
+
+    /// Every blob a committed transaction (or the genesis) names.
+    public func referencedBlobs() throws -> Set<String> {
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT digest FROM blob_refs")) }
+    }
 }

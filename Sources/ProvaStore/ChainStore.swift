@@ -48,6 +48,9 @@ public final class ChainStore: Sendable {
             }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('genesis', ?)", arguments: [try JSON.encode(genesis)])
             try Self.writeAll(ledger.snapshot, db: db)
+            for digest in [genesis.capacityTestProgram.prover.digest, genesis.capacityTestProgram.verifier.digest] {
+                try db.execute(sql: "INSERT OR IGNORE INTO blob_refs (digest, height) VALUES (?, 0)", arguments: [digest])
+            }
         }
     }
 
@@ -64,6 +67,11 @@ public final class ChainStore: Sendable {
                                  try JSON.encode(outcome.transactions), block.transactions.count, outcome.events.count])
             for result in outcome.transactions {
                 try db.execute(sql: "INSERT INTO transactions (hash, height, position) VALUES (?, ?, ?)", arguments: [result.hash, header.height, result.index])
+            }
+            for transaction in block.transactions {
+                for digest in transaction.body.referencedBlobs {
+                    try db.execute(sql: "INSERT OR IGNORE INTO blob_refs (digest, height) VALUES (?, ?)", arguments: [digest, header.height])
+                }
             }
             for (index, event) in outcome.events.enumerated() {
                 try db.execute(sql: "INSERT INTO events (height, position, kind, task, worker, account, body) VALUES (?, ?, ?, ?, ?, ?, ?)",

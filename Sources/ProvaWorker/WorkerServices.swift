@@ -52,11 +52,11 @@ struct WorkerServices: Sendable {
 
     /// Uploads a file to the main node's blob store, retrying transport failures.
     func upload(file: URL) async throws -> BlobReceipt {
-        try await sender.retrying("upload \(file.lastPathComponent)") { try await client.putBlob(file: file) }
+        try await sender.retrying("upload \(file.lastPathComponent)") { try await client.putBlob(file: file, signedBy: sender.key, chain: sender.chain) }
     }
 
     func upload(bytes: Data) async throws -> BlobReceipt {
-        try await sender.retrying("upload a log") { try await client.putBlob(bytes: Array(bytes)) }
+        try await sender.retrying("upload a log") { try await client.putBlob(bytes: Array(bytes), signedBy: sender.key, chain: sender.chain) }
     }
 
     /// Sends a submission the journal holds (`record.submission`), or signs `body` afresh when that one can no

@@ -56,8 +56,8 @@ struct ProgramCommand: AsyncParsableCommand {
                 let proverArguments = try ProgramCommandLine.parse(proverCommand, option: "--prover-command")
                 let verifierArguments = try ProgramCommandLine.parse(verifierCommand, option: "--verifier-command")
                 let client = try options.client()
-                let proverDigest = try await client.resolveImage(prover, option: "--prover")
-                let verifierDigest = try await client.resolveImage(verifier, option: "--verifier")
+                let proverDigest = try await client.resolveImage(prover, option: "--prover", uploader: signer)
+                let verifierDigest = try await client.resolveImage(verifier, option: "--verifier", uploader: signer)
                 let body = DeployProgram(
                     name: name,
                     prover: ImageSpec(digest: proverDigest, command: proverArguments, environment: proverEnv),
@@ -126,11 +126,13 @@ struct ImageCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Upload an image archive and print its digest.",
             discussion: "The file is streamed, never loaded whole. Use the digest with `prova program deploy --prover DIGEST`.")
         @Argument(help: "The image archive (.tar).") var file: String
+        @OptionGroup var key: KeyOption
         @OptionGroup var options: NodeOptions
 
         func run() async throws {
             try await reportingErrors {
-                let receipt = try await options.client().putBlob(file: URL(fileURLWithPath: file))
+                // The upload is signed: a blob no transaction names yet counts against the uploader's quota.
+                let receipt = try await options.client().putBlob(file: URL(fileURLWithPath: file), signedBy: try key.load())
                 if options.json { return try Output.json(receipt) }
                 print(receipt.digest)
                 if Output.stdoutIsTerminal {

@@ -61,7 +61,7 @@ struct ProofCommand: AsyncParsableCommand {
                     if let time { seconds = try HumanUnits.duration(time) }
                 }
                 if let gpus { resources.gpus = try HumanUnits.gpus(gpus) }
-                let inputs = try await client.prepareInputs(sources)
+                let inputs = try await client.prepareInputs(sources, uploader: signer)
                 let body = RequestProof(program: program, inputs: inputs, resources: resources, timeLimitSeconds: seconds,
                                         redundancy: redundancy, verifiers: verifiers, proverSet: proverSet, environment: env, maxFee: fee)
                 let status = try await client.send(.requestProof(body), signedBy: signer)

@@ -168,13 +168,17 @@ struct WorkerCommand: AsyncParsableCommand {
             discussion: "A genesis names this digest (CapacityTestProgram.deploy(imageDigest:)); push the archive to the node's blob store.")
 
         @Option(help: "Directory to write prova-capacity-test.tar into.") var out: String = "."
-        @Flag(help: "Also upload the archive to the node's blob store.") var push = false
+        @Flag(help: "Also upload the archive to the node's blob store (signed with --key).") var push = false
+        @Option(help: ArgumentHelp("With --push: the key that signs the upload.", valueName: "name")) var key: String?
         @OptionGroup var options: NodeOptions
 
         func run() async throws {
             try await reportingErrors {
                 let (archive, digest) = try CapacityTestImage.build(at: URL(fileURLWithPath: out))
-                if push { _ = try await options.client().putBlob(file: archive) }
+                if push {
+                    guard let key else { throw ClientError(.badOption, "--push uploads the archive signed by a key: add --key NAME") }
+                    _ = try await options.client().putBlob(file: archive, signedBy: try KeyStore.standard().load(key))
+                }
                 if options.json { return try Output.json(["archive": archive.path, "digest": digest]) }
                 Output.fields([("archive", archive.path), ("digest", digest), ("pushed", push ? options.resolvedNode : nil)])
             }

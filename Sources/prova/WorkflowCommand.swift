@@ -37,7 +37,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 let url = URL(fileURLWithPath: file)
                 let manifest = try WorkflowManifest.load(url)
                 let client = try options.client()
-                let body = try await client.resolve(manifest, baseDirectory: url.deletingLastPathComponent())
+                let body = try await client.resolve(manifest, baseDirectory: url.deletingLastPathComponent(), uploader: signer)
                 let status = try await client.send(.submitWorkflow(body), signedBy: signer)
                 guard let id = status.outcome?.created else {
                     throw ClientError(.badAnswer, "the node committed the workflow but did not name it; see `prova workflow show` with the ID from its events")

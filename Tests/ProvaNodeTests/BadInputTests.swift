@@ -40,7 +40,7 @@ struct BadInputTests {
                 (.get, "/v1/quote?cpus=1", [], nil, 400, "bad_request"),
                 (.get, "/v1/blocks?limit=0", [], nil, 400, "bad_request"),
                 (.get, "/v1/nowhere", [], nil, 404, "not_found"),
-                (.put, "/v1/blobs/\(SHA256Hex.of("expected"))", Array("other bytes".utf8), "application/octet-stream", 400, "digest_mismatch"),
+                (.put, "/v1/blobs/\(SHA256Hex.of("expected"))", Array("other bytes".utf8), "application/octet-stream", 401, "upload_unauthorized"),
             ]
             for (method, path, body, contentType, status, code) in cases {
                 let answer = try await node.request(method, path, body: body, contentType: contentType)

@@ -28,6 +28,7 @@ enum Fidelity: String, CaseIterable, Sendable, CustomTestStringConvertible {
 struct HTTPAnswer: Sendable {
     let status: Int
     let body: String
+    var headers: HTTPFields = [:]
 
     /// The `code` of a `{code, message}` error body, as the wire spells it.
     var errorCode: String? {
@@ -63,12 +64,15 @@ struct TestNode: Sendable {
     /// Opens a node on a fresh chain (on `clock`, else on the system clock), runs `body` against its application at
     /// `fidelity`, then shuts it down gracefully and removes its files.
     static func with<T: Sendable>(_ fidelity: Fidelity, workers count: Int = 6, parameters: ChainParameters = .genesisDefaults,
-                                  clock: ManualClock? = nil, _ body: @Sendable (TestNode) async throws -> T) async throws -> T {
+                                  clock: ManualClock? = nil, configure: (inout NodeConfiguration) -> Void = { _ in },
+                                  _ body: @Sendable (TestNode) async throws -> T) async throws -> T {
         let files = try TestChainFiles(workers: count, parameters: parameters)
         defer { files.remove() }
         var logger = Logger(label: "prova.test.node")
         logger.logLevel = .warning
-        let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: files.directory, port: 0), logger: logger,
+        var configuration = NodeConfiguration(dataDirectory: files.directory, port: 0)
+        configure(&configuration)
+        let node = try ValidatorNode(configuration: configuration, logger: logger,
                                      clock: clock ?? SystemBlockClock())
         let application = NodeServer.application(node: node, logger: logger)
         return try await application.test(fidelity.setup) { client in
@@ -82,11 +86,12 @@ struct TestNode: Sendable {
 
     // MARK: Raw HTTP
 
-    func request(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], contentType: String? = "application/json") async throws -> HTTPAnswer {
-        var headers = HTTPFields()
+    func request(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], contentType: String? = "application/json",
+                 headers extra: HTTPFields = [:]) async throws -> HTTPAnswer {
+        var headers = extra
         if let contentType { headers[.contentType] = contentType }
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body))
-        return HTTPAnswer(status: Int(response.status.code), body: String(buffer: response.body))
+        return HTTPAnswer(status: Int(response.status.code), body: String(buffer: response.body), headers: response.headers)
     }
 
     /// `GET path`, which must answer 200 with a `T`.

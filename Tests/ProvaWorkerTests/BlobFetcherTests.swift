@@ -18,7 +18,7 @@ struct BlobFetcherTests {
     @Test func fallsBackFromADeadNodeToAMirrorAndThenToTheURL() async throws {
         try await WorkerNetwork.with(workers: 0) { network in
             let bytes = Array("some input bytes\n".utf8)
-            let digest = try await network.client.putBlob(bytes: bytes).digest
+            let digest = try await network.client.putBlob(bytes: bytes, signedBy: network.user).digest
             let directory = try Scratch.directory("fetch")
             // The first source refuses connections; the second (the node) has the blob.
             let mirrored = try fetcher(sources: ["http://127.0.0.1:1", network.url], directory: directory.appendingPathComponent("a"))
@@ -38,7 +38,7 @@ struct BlobFetcherTests {
     @Test func refusesWrongDigestsAndOversizedFiles() async throws {
         try await WorkerNetwork.with(workers: 0) { network in
             let bytes = Array(String(repeating: "x", count: 4096).utf8)
-            let digest = try await network.client.putBlob(bytes: bytes).digest
+            let digest = try await network.client.putBlob(bytes: bytes, signedBy: network.user).digest
             let url = "\(network.url)/v1/blobs/\(digest)"
             let directory = try Scratch.directory("refuse")
             let fetcher = try fetcher(sources: ["http://127.0.0.1:1"], directory: directory.appendingPathComponent("cache"), maxBytes: 8192)

@@ -144,8 +144,8 @@ final class WorkerNetwork: Sendable {
             let url = "http://127.0.0.1:\(port)"
             do {
                 let client = try ProvaClient(node: url)
-                _ = try await client.putBlob(file: images.program.archive)
-                _ = try await client.putBlob(file: images.capacity.archive)
+                _ = try await client.putBlob(file: images.program.archive, signedBy: user)
+                _ = try await client.putBlob(file: images.capacity.archive, signedBy: user)
                 let deployed = try await client.send(.deployProgram(TestImages.program(digest: images.program.digest)), signedBy: user)
                 guard let program = deployed.outcome?.created else { throw TestFailure("the deploy created no program") }
                 let network = WorkerNetwork(url: url, client: client, user: user, genesisWorkers: workers, newcomer: newcomer,
@@ -180,7 +180,7 @@ final class WorkerNetwork: Sendable {
     }
 
     func input(_ name: String, _ text: String) async throws -> InputRef {
-        let receipt = try await client.putBlob(bytes: Array(text.utf8))
+        let receipt = try await client.putBlob(bytes: Array(text.utf8), signedBy: user)
         return InputRef(path: name, digest: receipt.digest, size: receipt.size)
     }
 
