@@ -97,6 +97,7 @@ let package = Package(
         ], swiftSettings: boundaries),
         .testTarget(name: "ProvaWorkerTests", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaWorker", "ProvaSandbox", "ProvaTesting", lifecycle, logging,
+            httpClient, nioCore, .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: boundaries),
         .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting"], swiftSettings: boundaries),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import ProvaClient
 import ProvaCore
 import ProvaTesting
@@ -23,21 +24,29 @@ struct FloodTests {
                 _ = try await network.client.send(.transfer(Transfer(to: key.address, amount: MicroCredit.perCredit)), signedBy: network.user)
             }
             let fresh = (0..<2_000).map { AccountKey(deterministicFrom: "flood-fresh-\($0)") }
-            var flood: [(key: Address, body: [UInt8])] = []
+            var unfunded: [(key: Address, body: [UInt8])] = []
+            var paying: [(key: Address, body: [UInt8])] = []
             let encoder = JSONEncoder()
             for (index, key) in fresh.enumerated() {
                 let body: TransactionBody = index.isMultiple(of: 2) ? .deployProgram(Fixtures.program("flood-\(index)"))
                     : .transfer(Transfer(to: network.user.address, amount: 1))
-                flood.append((key.address, Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: 0, body: body).signed(by: key)))))
+                unfunded.append((key.address, Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: 0, body: body).signed(by: key)))))
             }
-            for key in funded {
-                for nonce in 0..<100 {
+            for nonce in 0..<100 {
+                for key in funded {
                     let body = TransactionBody.transfer(Transfer(to: network.user.address, amount: 1))
-                    flood.append((key.address, Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: UInt64(nonce),
-                                                                                            body: body).signed(by: key)))))
+                    paying.append((key.address, Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: UInt64(nonce),
+                                                                                             body: body).signed(by: key)))))
                 }
             }
+            // Interleaved: four unfunded, then one paying, and so on.
+            var flood: [(key: Address, body: [UInt8])] = []
+            for index in 0..<max(unfunded.count, paying.count * 4) {
+                if index < unfunded.count { flood.append(unfunded[index]) }
+                if index.isMultiple(of: 4), index / 4 < paying.count { flood.append(paying[index / 4]) }
+            }
             let answers = Answers()
+            let items = flood
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let next = Cursor()
                 let url = network.url
@@ -45,7 +54,7 @@ struct FloodTests {
                     group.addTask {
                         while !Task.isCancelled {
                             guard let index = await next.take() else { break }
-                            let item = flood[index % flood.count]
+                            let item = items[index % items.count]
                             var request = HTTPClientRequest(url: url + "/v1/transactions")
                             request.method = .POST
                             request.headers.add(name: "Content-Type", value: "application/json")
@@ -86,7 +95,7 @@ struct FloodTests {
                 let account = try await network.client.account(key.address).account
                 #expect(account.balance < MicroCredit.perCredit, "a funded flooder paid fees for what it sent")
             }
-            for worker in workers { await worker.drain() }
+            for worker in workers { try await worker.drain() }
         }
     }
 }
