@@ -14,7 +14,8 @@ for group in selected {
     case "ledger": lines = try runLedgerBenchmarks()
     case "ledger.apply", "ledger.assign": lines = try runLedgerBenchmarks(only: group)
     case "sandbox": lines = try await runSandboxBenchmarks()
-    case "node": lines = try await runNodeBenchmarks()
+    case "node": lines = try await runNodeBenchmarks() + runFloodBenchmarks()
+    case "node.flood": lines = try await runFloodBenchmarks()
     case "sim": lines = try runSimBenchmarks()
     case "e2e": lines = try await runEndToEndBenchmarks()
     default:

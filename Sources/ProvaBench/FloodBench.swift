@@ -1,0 +1,211 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ProvaCore
+import ProvaLedger
+import ProvaNode
+import ProvaTesting
+import ServiceLifecycle
+
+/// `node.duty_latency_under_flood_p99_ms`: a worker duty's submit (`?wait=commit`) to committed, p99, while 2,000
+/// fresh keys and 200 funded ones flood the node with deploys and transfers from 32 connections, as fast as it takes
+/// them. Measured over the duties of a stream of tasks (each: acceptance, result, three votes) played by workers in
+/// this process; `node.duty_latency_p99_ms` is the same stream without the flood, in the same run, for the ratio.
+/// Target: ≤ 2 × minBlockInterval + 50 ms (250 ms with the defaults).
+func runFloodBenchmarks(tasks: Int = 40) async throws -> [BenchLine] {
+    try await FloodBench.with { bench in
+        let quiet = try await bench.dutyLatencies(tasks: tasks / 2, flood: false)
+        let flooded = try await bench.dutyLatencies(tasks: tasks, flood: true)
+        FileHandle.standardError.write(Data("# flood: \(flooded.floodSent) flood transactions sent (\(flooded.floodRefused) refused) during \(flooded.samples.count) duties\n".utf8))
+        let quietP99 = percentile(quiet.samples, 0.99)
+        let floodP99 = percentile(flooded.samples, 0.99)
+        return [BenchLine(name: "node.duty_latency_p99_ms", value: quietP99, unit: "ms"),
+                BenchLine(name: "node.duty_latency_under_flood_p50_ms", value: percentile(flooded.samples, 0.5), unit: "ms"),
+                BenchLine(name: "node.duty_latency_under_flood_p99_ms", value: floodP99, unit: "ms"),
+                BenchLine(name: "node.duty_latency_flood_ratio", value: floodP99 / max(quietP99, 1), unit: "x")]
+    }
+}
+
+private func percentile(_ samples: [Double], _ q: Double) -> Double {
+    let sorted = samples.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+}
+
+struct FloodBench: Sendable {
+    let url: String
+    let node: ValidatorNode
+    let chain: ChainIdentity
+    let requester: AccountKey
+    let workers: [AccountKey]
+    let flood: [[UInt8]]
+    let program: ProgramID
+    let client: HTTPClient
+
+    static func with<T: Sendable>(_ body: @Sendable (FloodBench) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-bench-flood-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let requester = AccountKey(deterministicFrom: "flood-bench-requester")
+        let workers = (0..<6).map { AccountKey(deterministicFrom: "flood-bench-worker-\($0)") }
+        let funded = (0..<200).map { AccountKey(deterministicFrom: "flood-bench-funded-\($0)") }
+        let fresh = (0..<2_000).map { AccountKey(deterministicFrom: "flood-bench-fresh-\($0)") }
+        let (genesis, _) = try NodeFiles.initialize(
+            dataDirectory: directory, chainID: "bench-flood", genesis: nil, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 1_000,
+            initialAccounts: ([requester] + funded).map { Genesis.FundedAccount(address: $0.address, balance: 1_000 * MicroCredit.perCredit) },
+            workers: workers.map { Genesis.InitialWorker(address: $0.address, capacity: Fixtures.gpuNode, diskBytes: 1 << 40,
+                                                          stake: ChainParameters.genesisDefaults.minWorkerStake) })
+        var logger = Logger(label: "prova.bench.flood")
+        logger.logLevel = .error
+        // The node as an operator runs it: the default mempool lanes and sender quota.
+        let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: directory, port: 0), logger: logger)
+        let chain = genesis.identity
+        let encoder = JSONEncoder()
+        var flood: [[UInt8]] = []
+        for (index, key) in fresh.enumerated() {
+            let body: TransactionBody = index.isMultiple(of: 2) ? .deployProgram(Fixtures.program("flood-\(index)"))
+                : .transfer(Transfer(to: requester.address, amount: 1))
+            flood.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: 0, body: body).signed(by: key))))
+            // One funded transfer for every ten fresh ones, cycling through 100 nonces per funded key.
+            if index.isMultiple(of: 10) {
+                for key in funded.prefix(20) {
+                    let nonce = UInt64((index / 10) % 100)
+                    flood.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: nonce,
+                                                                                  body: .transfer(Transfer(to: requester.address, amount: 1))).signed(by: key))))
+                }
+            }
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = NodeServer.application(node: node, logger: logger) { continuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw BenchError("the node did not start") }
+            let url = "http://127.0.0.1:\(port)"
+            do {
+                let deploy = try UnsignedTransaction(chain: chain, sender: requester.publicKeyHex, nonce: 0,
+                                                     body: .deployProgram(Fixtures.program("flood-bench"))).signed(by: requester)
+                let probe = FloodBench(url: url, node: node, chain: chain, requester: requester, workers: workers, flood: flood,
+                                       program: Fixtures.program("flood-bench").programID, client: client)
+                guard try await probe.submit(deploy).status == 200 else { throw BenchError("the deploy was not committed") }
+                let result = try await body(probe)
+                await group.triggerGracefulShutdown()
+                try await client.shutdown()
+                for try await _ in tasks {}
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await client.shutdown()
+                throw error
+            }
+        }
+    }
+
+    func submit(_ transaction: SignedTransaction) async throws -> (status: UInt, transaction: TransactionStatus?) {
+        try await post(Array(try JSONEncoder().encode(transaction)), wait: true)
+    }
+
+    func post(_ body: [UInt8], wait: Bool) async throws -> (status: UInt, transaction: TransactionStatus?) {
+        var request = HTTPClientRequest(url: url + (wait ? "/v1/transactions?wait=commit" : "/v1/transactions"))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, try? JSONDecoder().decode(TransactionStatus.self, from: Data(bytes.readableBytesView)))
+    }
+
+    /// Plays `tasks` requests end to end, one after another, timing every worker duty; with `flood`, while the flood runs.
+    func dutyLatencies(tasks: Int, flood floods: Bool) async throws -> (samples: [Double], floodSent: Int, floodRefused: Int) {
+        let tally = FloodTally()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            if floods {
+                let cursor = FloodCursor()
+                for _ in 0..<32 {
+                    group.addTask {
+                        while let index = await cursor.take() {
+                            guard let answer = try? await post(flood[index % flood.count], wait: false) else { continue }
+                            await tally.count(refused: answer.status >= 400)
+                        }
+                    }
+                }
+                let samples: [Double]
+                do { samples = try await playTasks(tasks) } catch {
+                    await cursor.stop()
+                    throw error
+                }
+                await cursor.stop()
+                try await group.waitForAll()
+                return (samples, await tally.sent, await tally.refused)
+            }
+            let samples = try await playTasks(tasks)
+            return (samples, 0, 0)
+        }
+    }
+
+    private func playTasks(_ count: Int) async throws -> [Double] {
+        var samples: [Double] = []
+        let keys = Dictionary(uniqueKeysWithValues: workers.map { ($0.address, $0) })
+        for round in 0..<count {
+            let requested = try await submit(try await signed(.requestProof(RequestProof(
+                program: program, inputs: [Fixtures.input("input-\(round).json")],
+                resources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), timeLimitSeconds: 60)), by: requester))
+            guard requested.status == 200, let task = requested.transaction?.outcome?.created else { throw BenchError("request \(round) answered \(requested.status)") }
+            var record = await node.state.tasks[task]
+            guard let attempt = record?.attempts.last, let worker = attempt.worker.flatMap({ keys[$0] }) else { throw BenchError("task \(task) was not assigned") }
+            for body in [TransactionBody.acceptTask(AcceptTask(task: task, attempt: attempt.number)),
+                         .submitResult(SubmitResult(task: task, attempt: attempt.number, exitCode: 0,
+                                                    outputs: [OutputRef(path: "proof.bin", digest: Fixtures.digest("proof-\(round)"), size: 5)]))] {
+                samples.append(try await timedDuty(body, by: worker))
+            }
+            record = await node.state.tasks[task]
+            for duty in record?.attempts.last?.verifiers ?? [] {
+                guard let verifier = keys[duty.worker] else { continue }
+                samples.append(try await timedDuty(.submitVote(SubmitVote(task: task, attempt: attempt.number, verdict: .valid)), by: verifier))
+            }
+        }
+        return samples
+    }
+
+    private func timedDuty(_ body: TransactionBody, by key: AccountKey) async throws -> Double {
+        let transaction = try await signed(body, by: key)
+        let sent = ContinuousClock.now
+        let answer = try await submit(transaction)
+        guard answer.status == 200 else { throw BenchError("a \(body.kind.rawValue) answered \(answer.status)") }
+        return (ContinuousClock.now - sent).seconds * 1_000
+    }
+
+    private func signed(_ body: TransactionBody, by key: AccountKey) async throws -> SignedTransaction {
+        let nonce = await node.nextNonce(of: key.address)
+        return try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
+    }
+}
+
+/// Hands out flood indices until stopped.
+private actor FloodCursor {
+    private var value = 0
+    private var stopped = false
+    func take() -> Int? {
+        guard !stopped else { return nil }
+        defer { value += 1 }
+        return value
+    }
+    func stop() { stopped = true }
+}
+
+private actor FloodTally {
+    private(set) var sent = 0
+    private(set) var refused = 0
+    func count(refused wasRefused: Bool) {
+        sent += 1
+        if wasRefused { refused += 1 }
+    }
+}
