@@ -63,18 +63,20 @@ struct FloodBench: Sendable {
         let chain = genesis.identity
         let encoder = JSONEncoder()
         var flood: [[UInt8]] = []
+        // Every fresh key a deploy or a transfer it cannot pay; every funded key 100 transfers at successive nonces
+        // (20,000 it can pay, far past its quota of waiting ones), interleaved.
+        var fundedTransfers: [[UInt8]] = []
+        for nonce in 0..<100 {
+            for key in funded {
+                fundedTransfers.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: UInt64(nonce),
+                                                                                        body: .transfer(Transfer(to: requester.address, amount: 1))).signed(by: key))))
+            }
+        }
         for (index, key) in fresh.enumerated() {
             let body: TransactionBody = index.isMultiple(of: 2) ? .deployProgram(Fixtures.program("flood-\(index)"))
                 : .transfer(Transfer(to: requester.address, amount: 1))
             flood.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: 0, body: body).signed(by: key))))
-            // One funded transfer for every ten fresh ones, cycling through 100 nonces per funded key.
-            if index.isMultiple(of: 10) {
-                for key in funded.prefix(20) {
-                    let nonce = UInt64((index / 10) % 100)
-                    flood.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: nonce,
-                                                                                  body: .transfer(Transfer(to: requester.address, amount: 1))).signed(by: key))))
-                }
-            }
+            flood.append(contentsOf: fundedTransfers[(index * 10)..<(index * 10 + 10)])
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = NodeServer.application(node: node, logger: logger) { continuation.yield($0) }
@@ -133,7 +135,7 @@ struct FloodBench: Sendable {
                     group.addTask {
                         while let index = await cursor.take() {
                             guard let answer = try? await post(flood[index % flood.count], wait: false) else { continue }
-                            await tally.count(refused: answer.status >= 400)
+                            await tally.count(status: answer.status)
                         }
                     }
                 }
@@ -144,6 +146,8 @@ struct FloodBench: Sendable {
                 }
                 await cursor.stop()
                 try await group.waitForAll()
+                let statuses = await tally.byStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                FileHandle.standardError.write(Data("# flood answers by status: \(statuses)\n".utf8))
                 return (samples, await tally.sent, await tally.refused)
             }
             let samples = try await playTasks(tasks)
@@ -204,8 +208,10 @@ private actor FloodCursor {
 private actor FloodTally {
     private(set) var sent = 0
     private(set) var refused = 0
-    func count(refused wasRefused: Bool) {
+    private(set) var byStatus: [UInt: Int] = [:]
+    func count(status: UInt) {
         sent += 1
-        if wasRefused { refused += 1 }
+        if status >= 400 { refused += 1 }
+        byStatus[status, default: 0] += 1
     }
 }

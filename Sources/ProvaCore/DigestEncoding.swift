@@ -2,17 +2,26 @@
 /// `Encodable` value that is **injective** — two different values never give the same bytes — and fast enough to run
 /// over every record a block changes.
 ///
-/// Every value is written with a one-byte tag: integers as 8 bytes big-endian, strings and keys with an 8-byte length,
-/// absent optionals as an explicit `nil` (so no field can slide into another's place), every nested value and every
-/// array between begin and end marks, and string-keyed dictionaries sorted by key. Floating point is refused (the
-/// ledger has none), and so are nested containers, which none of Prova's records use.
+/// Every value is written with a one-byte tag: integers as 8 bytes big-endian, strings with an 8-byte length, absent
+/// optionals as an explicit `nil` (so no field can slide into another's place), every nested value and every array
+/// between begin and end marks, and string-keyed dictionaries sorted by key (with their keys). A struct's field names
+/// are not written: its type fixes which fields come in which order, and every one is always written, so the bytes
+/// of a value of a given type decode one way only. Floating point is refused (the ledger has none), and so are nested
+/// containers, which none of Prova's records use.
 public enum DigestEncoding {
     /// The digest bytes of `value`, appended to `bytes`.
     public static func append<T: Encodable>(_ value: T, to bytes: inout [UInt8]) throws {
-        let storage = DigestStorage()
-        swap(&storage.bytes, &bytes)
-        defer { swap(&storage.bytes, &bytes) }
-        try storage.encodeNested(value)
+        // The buffer is reached through a pointer the encoder's containers share: a class property would pay a dynamic
+        // exclusivity check on every byte appended, and this runs over every record a block changes.
+        let buffer = UnsafeMutablePointer<[UInt8]>.allocate(capacity: 1)
+        buffer.initialize(to: [])
+        defer {
+            swap(&buffer.pointee, &bytes)
+            buffer.deinitialize(count: 1)
+            buffer.deallocate()
+        }
+        swap(&buffer.pointee, &bytes)
+        try DigestStorage(buffer: buffer).encodeNested(value)
     }
 
     /// The digest bytes of `value`.
@@ -37,14 +46,14 @@ enum DigestTag {
     static let dictionary: UInt8 = 0x09
 }
 
-/// The output buffer shared by the encoder and its containers.
-final class DigestStorage {
-    var bytes: [UInt8] = []
+/// The output buffer shared by the encoder and its containers (a pointer to the caller's array).
+struct DigestStorage {
+    let buffer: UnsafeMutablePointer<[UInt8]>
 
-    func tag(_ tag: UInt8) { bytes.append(tag) }
+    @inline(__always) func tag(_ tag: UInt8) { buffer.pointee.append(tag) }
 
-    func word(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    @inline(__always) func word(_ value: UInt64) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.pointee.append(contentsOf: $0) }
     }
 
     func integer(_ value: Int64) {
@@ -59,18 +68,17 @@ final class DigestStorage {
 
     func string(_ value: String, tag kind: UInt8 = DigestTag.string) {
         tag(kind)
-        var text = value
-        text.withUTF8 { utf8 in
-            word(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
+        let utf8 = value.utf8
+        word(UInt64(utf8.count))
+        buffer.pointee.append(contentsOf: utf8)
     }
 
     func bool(_ value: Bool) { tag(value ? DigestTag.trueValue : DigestTag.falseValue) }
 
     /// A nested value, between begin and end marks; string-keyed dictionaries in key order.
     func encodeNested<T: Encodable>(_ value: T) throws {
-        if let dictionary = value as? [String: String] {
+        // A metatype comparison, not a dynamic cast: this runs for every nested value.
+        if T.self == [String: String].self, let dictionary = value as? [String: String] {
             tag(DigestTag.dictionary)
             word(UInt64(dictionary.count))
             for key in dictionary.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
@@ -112,7 +120,8 @@ struct DigestKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let storage: DigestStorage
     var codingPath: [any CodingKey]
 
-    private func key(_ key: Key) { storage.string(key.stringValue, tag: DigestTag.key) }
+    /// Field names are not written (the type fixes the order): a field is its tagged value.
+    @inline(__always) private func key(_ key: Key) {}
 
     mutating func encodeNil(forKey key: Key) throws { self.key(key); storage.tag(DigestTag.null) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { self.key(key); storage.bool(value) }

@@ -2,7 +2,7 @@
 /// Flat on purpose: every event names the task, worker and account it concerns, so filters are one field compare.
 public struct LedgerEvent: Codable, Sendable, Hashable {
     public enum Kind: String, Codable, Sendable, Hashable, CaseIterable {
-        case minted, transferred, freeTierGranted, transactionFee, depositHeld, depositReturned
+        case minted, transferred, freeTierGranted, depositHeld, depositReturned
         case programRetired, proverSetRetired
         case programDeployed, programStrike, programBlocked
         case taskSubmitted, escrowed, taskAssigned, taskAccepted, taskDeclined, acceptanceMissed

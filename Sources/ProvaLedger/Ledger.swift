@@ -27,11 +27,12 @@ public struct Ledger: Sendable {
     public init(genesis: Genesis) throws {
         do { try genesis.validate() } catch let error as ProvaCoreError { throw LedgerError(error) }
         let testProgram = genesis.capacityTestProgram.programID
+        let genesisHash = genesis.hash
         state = LedgerState(
-            chainID: genesis.chainID, genesisHash: genesis.hash, parameters: genesis.parameters, authority: genesis.authority,
-            capacityTestProgram: testProgram, height: 0, lastBlockHash: genesis.hash,
-            lastTimestampMilliseconds: genesis.timestampMilliseconds, stateDigest: genesis.hash)
-        context = BlockContext(height: 0, now: genesis.timestampMilliseconds, previousHash: genesis.hash)
+            chainID: genesis.chainID, genesisHash: genesisHash, parameters: genesis.parameters, authority: genesis.authority,
+            capacityTestProgram: testProgram, height: 0, lastBlockHash: genesisHash,
+            lastTimestampMilliseconds: genesis.timestampMilliseconds, stateDigest: genesisHash)
+        context = BlockContext(height: 0, now: genesis.timestampMilliseconds, previousHash: genesisHash)
         for funded in genesis.accounts {
             state.accounts[funded.address] = Account(address: funded.address, balance: funded.balance)
             state.totals.minted += funded.balance
@@ -197,6 +198,16 @@ public struct Ledger: Sendable {
         return Proposal(outcome: outcome)
     }
 
+    /// Starts (or ends) a block's record of changed keys. Journaled like every other change, so that a block refused after
+    /// its body ran (its digest differs) rolls back to exactly the state before it.
+    mutating func resetChanges() {
+        if journal != nil {
+            let old = state.changes
+            record { $0.changes = old }
+        }
+        state.changes = StateChanges()
+    }
+
     /// The earliest timestamp the next block may carry: the parent's plus `minBlockInterval` (DESIGN §4).
     public var earliestNextTimestamp: Milliseconds { state.lastTimestampMilliseconds + max(state.parameters.minBlockIntervalMilliseconds, 1) }
 
@@ -210,7 +221,7 @@ public struct Ledger: Sendable {
     private mutating func applyBody(_ transactions: [VerifiedTransaction], header: BlockHeader, dropRejected: Bool) throws -> BlockOutcome {
         context = BlockContext(height: header.height, now: header.timestampMilliseconds, previousHash: header.previousHash)
         events = []
-        state.changes = StateChanges()
+        resetChanges()
         var included: [VerifiedTransaction] = []
         var results: [TransactionOutcome] = []
         var rejected: [RejectedTransaction] = []
@@ -220,10 +231,11 @@ public struct Ledger: Sendable {
             let ownJournal = dropRejected
             let checkpoint = ownJournal ? beginJournal() : 0
             do {
-                let created = try execute(transaction, expectedNonce: nil)
+                let (created, fee) = try execute(transaction, expectedNonce: nil)
                 if ownJournal { endJournal() }
                 results.append(TransactionOutcome(hash: transaction.hash, index: included.count, sender: transaction.senderAddress,
-                                                  kind: transaction.body.kind, created: created, firstEvent: firstEvent, eventCount: events.count - firstEvent))
+                                                  kind: transaction.body.kind, created: created, firstEvent: firstEvent, eventCount: events.count - firstEvent,
+                                                  fee: fee))
                 included.append(transaction)
             } catch let error as LedgerError {
                 if ownJournal {
@@ -250,7 +262,7 @@ public struct Ledger: Sendable {
         state.stateDigest = sealed.stateDigest
         let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected, changes: state.changes)
         events = []
-        state.changes = StateChanges()
+        resetChanges()
         return outcome
     }
 }
@@ -268,12 +280,42 @@ public struct BlockOutcome: Sendable {
 
 /// The keys of records a block changed; a store persists exactly these with the block.
 public struct StateChanges: Sendable, Equatable {
-    public internal(set) var accounts: Set<Address> = []
-    public internal(set) var tasks: Set<TaskID> = []
-    public internal(set) var workers: Set<Address> = []
-    public internal(set) var programs: Set<ProgramID> = []
-    public internal(set) var proverSets: Set<String> = []
-    public internal(set) var workflows: Set<WorkflowID> = []
+    public internal(set) var accounts = ChangedKeys<Address>()
+    public internal(set) var tasks = ChangedKeys<TaskID>()
+    public internal(set) var workers = ChangedKeys<Address>()
+    public internal(set) var programs = ChangedKeys<ProgramID>()
+    public internal(set) var proverSets = ChangedKeys<String>()
+    public internal(set) var workflows = ChangedKeys<WorkflowID>()
+}
+
+/// Keys in the order a block first changed them: the same on every validator (the ledger is deterministic), so the
+/// state digest needs no sort, and a rollback (newest change first) removes the last key.
+public struct ChangedKeys<Key: Hashable & Sendable>: Sendable, Equatable, Sequence {
+    public private(set) var order: [Key] = []
+    private var members: Set<Key> = []
+
+    public init() {}
+
+    public var count: Int { order.count }
+    public func contains(_ key: Key) -> Bool { members.contains(key) }
+    public func makeIterator() -> IndexingIterator<[Key]> { order.makeIterator() }
+
+    /// Adds `key` if it is new; returns whether it was.
+    @discardableResult
+    mutating func insert(_ key: Key) -> Bool {
+        guard members.insert(key).inserted else { return false }
+        order.append(key)
+        return true
+    }
+
+    /// Undoes the insertion of `key`, which a journal rolling back newest first always finds last.
+    mutating func removeInserted(_ key: Key) {
+        precondition(order.last == key, "a rollback undid changes out of order")
+        order.removeLast()
+        members.remove(key)
+    }
+
+    public static func == (lhs: ChangedKeys, rhs: ChangedKeys) -> Bool { lhs.order == rhs.order }
 }
 
 public struct Proposal: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import Logging
 public import ProvaCore
@@ -30,7 +31,7 @@ extension ValidatorNode {
         guard signed.expiresAtMilliseconds >= now, signed.expiresAtMilliseconds <= now + 3_600_000 else {
             throw NodeError(.unauthorized, .uploadUnauthorized, "the upload authorization expires at \(signed.expiresAtMilliseconds); sign one that expires within the next hour")
         }
-        guard let account = signed.signer(of: digest, genesisHash: genesis.hash) else {
+        guard let account = signed.signer(of: digest, genesisHash: chain.genesisHash) else {
             throw NodeError(.unauthorized, .uploadUnauthorized, "the upload authorization is not a signature of this blob for this chain; sign \(BlobUploadAuthorization.domainTag), the genesis hash, the digest and the expiry")
         }
         let state = ledger.state
@@ -68,8 +69,9 @@ extension ValidatorNode {
     }
 
     /// Throws `insufficient_storage` when writing `bytes` more would take the disk below the node's free-space floor.
+    /// The free space is read at most every 250 ms (it is asked for every transaction admitted).
     public nonisolated func checkFreeDisk(for bytes: ByteCount) throws {
-        guard let free = blobs.freeBytes() else { return }
+        guard let free = diskSpace.freeBytes(now: clock.monotonicMilliseconds(), read: { blobs.freeBytes() }) else { return }
         guard free - bytes >= configuration.freeDiskFloorBytes else {
             throw NodeError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), .insufficientStorage,
                             "the node has \(Units.formatBytes(free)) of disk free and keeps \(Units.formatBytes(configuration.freeDiskFloorBytes)) for its chain; the operator must free space")
@@ -100,4 +102,16 @@ extension ValidatorNode {
 struct UploadUsage: Sendable {
     var windowStart: Milliseconds
     var bytes: ByteCount
+}
+
+/// The free space of the node's disk, read again only when the last reading is older than 250 ms.
+final class DiskSpaceReading: Sendable {
+    private let last = Mutex<(at: Milliseconds, free: ByteCount?)?>(nil)
+
+    func freeBytes(now: Milliseconds, read: () -> ByteCount?) -> ByteCount? {
+        if let cached = last.withLock({ $0 }), now - cached.at < 250 { return cached.free }
+        let free = read()
+        last.withLock { $0 = (now, free) }
+        return free
+    }
 }

@@ -21,6 +21,10 @@ public actor ValidatorNode {
     public nonisolated let store: ChainStore
     public nonisolated let blobs: BlobStore
     public nonisolated let genesis: Genesis
+    /// The chain's ID and genesis hash, computed once: every signature is checked against it, and hashing a genesis
+    /// with thousands of accounts per transaction would cost more than the signature.
+    public nonisolated let chain: ChainIdentity
+    nonisolated let diskSpace = DiskSpaceReading()
     public nonisolated let nodeKey: AccountKey
     let hub = EventHub()
     let metrics: NodeMetrics
@@ -64,6 +68,7 @@ public actor ValidatorNode {
         self.logger = logger
         let genesis = try NodeFiles.readGenesis(from: configuration.genesisFile)
         self.genesis = genesis
+        chain = genesis.identity
         lock = try DataDirectoryLock(directory: configuration.dataDirectory)
         nodeKey = try NodeFiles.readKey(from: configuration.nodeKeyFile)
         do {
@@ -108,19 +113,31 @@ public actor ValidatorNode {
     /// The signature is checked before entering the actor, so HTTP threads verify in parallel.
     public nonisolated func submit(_ transaction: SignedTransaction) async throws -> TransactionStatus {
         let verified: VerifiedTransaction
-        do { verified = try transaction.verified(chain: genesis.identity) } catch let error as ProvaCoreError {
+        do { verified = try transaction.verified(chain: chain) } catch let error as ProvaCoreError {
             throw NodeError(LedgerError(error))
         }
-        return try await admit(verified)
+        switch try await admit(verified) {
+        case .admitted(let status):
+            return status
+        case .nonceUsed(let error):
+            // A transaction sent again after it was committed is answered with its committed status; the lookup reads
+            // SQLite, so it happens here, off the actor, where reads run in parallel with block production.
+            if let committed = try? store.committedTransaction(verified.hash) { return committed }
+            throw error
+        }
+    }
+
+    /// What check-on-entry decided: admitted (or already waiting), or a nonce already used, whose transaction may be a
+    /// committed one sent again.
+    enum Admission: Sendable {
+        case admitted(TransactionStatus)
+        case nonceUsed(NodeError)
     }
 
     /// The stateful half of check-on-entry, against the current state and the sender's transactions already waiting.
-    func admit(_ verified: VerifiedTransaction) throws -> TransactionStatus {
+    func admit(_ verified: VerifiedTransaction) throws -> Admission {
         if mempool.contains(verified.hash) {
-            return TransactionStatus(hash: verified.hash, status: .pending)
-        }
-        if verified.nonce < ledger.state.nonce(of: verified.senderAddress), let committed = try? store.committedTransaction(verified.hash) {
-            return committed
+            return .admitted(TransactionStatus(hash: verified.hash, status: .pending))
         }
         // The cheap refusals first (a node that cannot commit, a disk below its floor, a full lane, a sender over its
         // quota), before any ledger work.
@@ -135,6 +152,8 @@ public actor ValidatorNode {
         }
         do {
             try ledger.check(verified: verified, after: mempool.pending(of: verified.senderAddress))
+        } catch let error as LedgerError where error.code == .nonceReplayed {
+            return .nonceUsed(NodeError(error))
         } catch let error as LedgerError {
             throw NodeError(error)
         }
@@ -143,7 +162,7 @@ public actor ValidatorNode {
         // The first waiting transaction moves the loop's deadline from `maxBlockInterval` to `minBlockInterval`;
         // later ones change nothing the sleeping loop waits for.
         if mempool.count == 1 { wakeSignal.signal() }
-        return TransactionStatus(hash: verified.hash, status: .pending)
+        return .admitted(TransactionStatus(hash: verified.hash, status: .pending))
     }
 
     /// Waits until the transaction is committed or rejected, or `timeout` passes on the node's clock (then answers its
@@ -405,8 +424,13 @@ public actor ValidatorNode {
             throw NodeError(.notFound, .noFaucet, "this node does not hold the chain authority's key, so it has no faucet; ask the chain's operator for credits")
         }
         let body = TransactionBody.mint(Mint(to: request.address, amount: request.amount, memo: "faucet"))
-        let unsigned = UnsignedTransaction(chain: genesis.identity, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)
-        do { return try admit(try ledger.verify(try unsigned.signed(by: nodeKey))) } catch let error as ProvaCoreError {
+        let unsigned = UnsignedTransaction(chain: chain, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)
+        do {
+            switch try admit(try ledger.verify(try unsigned.signed(by: nodeKey))) {
+            case .admitted(let status): return status
+            case .nonceUsed(let error): throw error
+            }
+        } catch let error as ProvaCoreError {
             throw NodeError(.badRequest, error.code, error.message)
         }
     }

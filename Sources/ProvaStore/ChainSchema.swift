@@ -37,6 +37,12 @@ enum ChainSchema {
             // Every blob a committed transaction (or the genesis) names: kept by the garbage collector, and uploadable by anyone.
             try db.execute(sql: "CREATE TABLE blob_refs (digest TEXT PRIMARY KEY, height INTEGER NOT NULL)")
         }
+        migrator.registerMigration("v3-transaction-bodies") { db in
+            // Each committed transaction with its outcome, so looking one up (a transaction sent again, GET
+            // /v1/transactions/{hash}) decodes that one, not its whole block.
+            try db.execute(sql: "ALTER TABLE transactions ADD COLUMN body TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: "ALTER TABLE transactions ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

@@ -36,18 +36,13 @@ extension ChainStore {
 
     public func committedTransaction(_ hash: TransactionHash) throws -> TransactionStatus? {
         try read { db in
-            guard let location = try Row.fetchOne(db, sql: "SELECT height, position FROM transactions WHERE hash = ?", arguments: [hash]),
-                  let row = try Row.fetchOne(db, sql: "SELECT transactions, outcomes FROM blocks WHERE height = ?", arguments: [location["height"] as Int64])
-            else { return nil }
-            let height: UInt64 = location["height"]
-            let position: Int = location["position"]
-            let transactions = try JSON.decode([SignedTransaction].self, row["transactions"])
-            let outcomes = try JSON.decode([TransactionOutcome].self, row["outcomes"])
-            guard position < transactions.count, position < outcomes.count else { return nil }
-            let outcome = outcomes[position]
+            guard let row = try Row.fetchOne(db, sql: "SELECT height, body, outcome FROM transactions WHERE hash = ?", arguments: [hash]) else { return nil }
+            let height: UInt64 = row["height"]
+            let transaction = try JSON.decode(SignedTransaction.self, row["body"])
+            let outcome = try JSON.decode(TransactionOutcome.self, row["outcome"])
             let events = try String.fetchAll(db, sql: "SELECT body FROM events WHERE height = ? AND position >= ? AND position < ? ORDER BY position",
                                              arguments: [height, outcome.firstEvent, outcome.firstEvent + outcome.eventCount]).map { try JSON.decode(LedgerEvent.self, $0) }
-            return TransactionStatus(hash: hash, status: .committed, height: height, outcome: outcome, events: events, transaction: transactions[position])
+            return TransactionStatus(hash: hash, status: .committed, height: height, outcome: outcome, events: events, transaction: transaction)
         }
     }
 

@@ -61,12 +61,17 @@ public final class ChainStore: Sendable {
         let block = outcome.block
         let header = block.header
         try write { db in
+            // Each transaction and outcome is encoded once: alone for its own row, and joined into the block's arrays
+            // (sorted-key JSON of an array is its elements' encodings between brackets).
+            let bodies = try block.transactions.map { try JSON.encode($0) }
+            let outcomes = try outcome.transactions.map { try JSON.encode($0) }
             try db.execute(sql: """
                 INSERT INTO blocks (height, hash, header, transactions, outcomes, transactionCount, eventCount) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [header.height, header.hash, try JSON.encode(header), try JSON.encode(block.transactions),
-                                 try JSON.encode(outcome.transactions), block.transactions.count, outcome.events.count])
-            for result in outcome.transactions {
-                try db.execute(sql: "INSERT INTO transactions (hash, height, position) VALUES (?, ?, ?)", arguments: [result.hash, header.height, result.index])
+                """, arguments: [header.height, header.hash, try JSON.encode(header), "[" + bodies.joined(separator: ",") + "]",
+                                 "[" + outcomes.joined(separator: ",") + "]", block.transactions.count, outcome.events.count])
+            for (result, encoded) in zip(outcome.transactions, outcomes) {
+                try db.execute(sql: "INSERT INTO transactions (hash, height, position, body, outcome) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [result.hash, header.height, result.index, bodies[result.index], encoded])
             }
             for transaction in block.transactions {
                 for digest in transaction.body.referencedBlobs {

@@ -181,8 +181,9 @@ public enum FuzzHarness {
                 step, WorkflowStep(name: "b", program: program, inputs: [.output(ofStep: "a", path: "proof.bin")], resources: resources,
                                    timeLimitSeconds: 30)])))]),
             ("cancel", [Case(sender: 1, body: .cancelTask(CancelTask(task: task)))]),
-            ("register", [Case(sender: 2, body: .registerWorker(RegisterWorker(capacity: Fixtures.cpuNode, diskBytes: 1 << 40,
-                                                                               labels: ["zone": "a"], stake: 1_000)))]),
+            // Every worker tries (a busy one may not re-register).
+            ("register", (2..<6).map { Case(sender: $0, body: .registerWorker(RegisterWorker(capacity: Fixtures.cpuNode, diskBytes: 1 << 40,
+                                                                                           labels: ["zone": "a"], stake: 1_000))) }),
             ("exit", [Case(sender: 3, body: .announceExit(AnnounceExit()))]),
             ("accept", accept),
             ("decline", (2..<6).map { Case(sender: $0, body: .declineTask(DeclineTask(task: task, attempt: 1, reason: "busy"))) }),

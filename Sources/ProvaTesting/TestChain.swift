@@ -101,7 +101,7 @@ public struct TestChain: Sendable {
     /// Transaction fees `address` has paid so far (docs/PROTOCOL.md "Transaction fees"), so a test of a task's economics
     /// can tell them from the task's own fee.
     public func transactionFeesPaid(by address: Address) -> MicroCredits {
-        allEvents.filter { $0.kind == .transactionFee && $0.account == address }.reduce(0) { $0 + ($1.amount ?? 0) }
+        outcomes.flatMap(\.transactions).filter { $0.sender == address }.reduce(0) { $0 + $1.fee }
     }
 
     /// Deposits `address` has placed and not had back.

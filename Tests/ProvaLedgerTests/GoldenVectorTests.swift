@@ -55,7 +55,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "3fb74be4e8bcf7269686b0524dc591d9014096019ebb03dfb434cc01b4764e35")
+        #expect(chain.state.stateDigest == "a8542bce00454a58d7deece49bb6cf2655a5d122aa35f222f7475eb7e8c843b9")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {
@@ -136,6 +136,53 @@ struct StateDigestTests {
         for index in 0..<50 { first["k\(index)"] = "v\(index)" }
         for index in (0..<50).reversed() { second["k\(index)"] = "v\(index)" }
         #expect(try DigestEncoding.bytes(first) == DigestEncoding.bytes(second))
+    }
+
+    @Test("the fast path writes exactly the Codable encoding, for every record of a history and for records with every field set or absent")
+    func fastPathMatchesCodable() throws {
+        let (chain, _) = try GoldenVectorTests.fixedHistory()
+        func fast<T>(_ value: T, _ append: (T, inout [UInt8]) -> Void) -> [UInt8] {
+            var bytes: [UInt8] = []
+            append(value, &bytes)
+            return bytes
+        }
+        for task in chain.state.tasks.values {
+            #expect(fast(task, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(task)), "task \(task.id)")
+        }
+        for worker in chain.state.workers.values {
+            #expect(fast(worker, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(worker)))
+        }
+        for account in chain.state.accounts.values {
+            #expect(fast(account, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(account)))
+        }
+        for event in chain.allEvents {
+            #expect(fast(event, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(event)), "\(event.kind)")
+        }
+        // Every optional set, every array non-empty.
+        let result = SubmitResult(task: "t", attempt: 2, exitCode: -3, timedOut: true, oomKilled: true,
+                                  outputs: [OutputRef(path: "p", digest: "d", size: 9)], stdoutDigest: "o", stderrDigest: "e",
+                                  usage: MeasuredUsage(wallMilliseconds: 1, cpuMilliseconds: 2, peakMemoryBytes: 3), message: "m")
+        let attempt = Attempt(number: 1, slot: 0, worker: "w", state: .verified, assignedAtMilliseconds: 1, acceptDeadlineMilliseconds: 2,
+                              acceptedAtMilliseconds: 3, runDeadlineMilliseconds: 4, result: result, deliveredAtMilliseconds: 5,
+                              verifiers: [VerifierDuty(worker: "v", drawnAtMilliseconds: 6, deadlineMilliseconds: 7, state: .voted, vote: .invalid)],
+                              verifiersNeeded: 3, verifierReplacements: 1, decidedAtMilliseconds: 8, failure: "f")
+        let full = TaskRecord(id: "i", kind: .verification, requester: "r", program: "p", inputs: [InputRef(path: "a", digest: "b", size: 1, url: "u")],
+                              proof: [InputRef(path: "c", digest: "d", size: 2)], resources: Resources(cpuMillicores: 1, memoryBytes: 2, gpus: 3),
+                              timeLimitSeconds: 4, environment: ["A=1"], redundancy: 2, verifierCount: 3, proverSet: "s", workflow: "w", step: "x",
+                              targetWorker: "t", feePerSlot: 5, escrow: 6, state: .failed, submittedAtMilliseconds: 7, submittedAtHeight: 8,
+                              deliveredAtMilliseconds: 9, completedAtMilliseconds: 10,
+                              slots: [Slot(index: 0, state: .failed, fee: 5, failedAttempts: 1, waitingSinceMilliseconds: 2, currentAttempt: 1)],
+                              attempts: [attempt], provers: ["w"], paid: 1, refunded: 2, burned: 3, failure: "why", verifiedAttempt: 1, draws: 4, sequence: 5)
+        #expect(fast(full, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(full)))
+        var empty = full
+        empty.proverSet = nil; empty.workflow = nil; empty.step = nil; empty.targetWorker = nil; empty.deliveredAtMilliseconds = nil
+        empty.completedAtMilliseconds = nil; empty.failure = nil; empty.verifiedAttempt = nil; empty.inputs = []; empty.slots[0].currentAttempt = nil
+        empty.attempts[0].result = nil; empty.attempts[0].worker = nil; empty.attempts[0].verifiers[0].vote = nil
+        #expect(fast(empty, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(empty)))
+        var worker = try #require(chain.state.workers.values.first)
+        worker.labels = ["b": "2", "a": "1"]; worker.endpoint = "e"; worker.capacityTest = "c"; worker.jailedUntilMilliseconds = 1
+        worker.exitAtMilliseconds = 2; worker.proverSets = ["x", "y"]
+        #expect(fast(worker, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(worker)))
     }
 
     @Test("floating point has no digest encoding")

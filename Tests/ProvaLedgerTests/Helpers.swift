@@ -63,7 +63,7 @@ func balanceBeforeOverhead(_ chain: TestChain, _ key: AccountKey) -> MicroCredit
 
 /// Every transaction fee paid on the chain so far (it goes to the treasury).
 func transactionFees(_ chain: TestChain) -> MicroCredits {
-    chain.allEvents.filter { $0.kind == .transactionFee }.reduce(0) { $0 + ($1.amount ?? 0) }
+    chain.outcomes.flatMap(\.transactions).reduce(0) { $0 + $1.fee }
 }
 
 func expectConserved(_ state: LedgerState, sourceLocation: SourceLocation = #_sourceLocation) {

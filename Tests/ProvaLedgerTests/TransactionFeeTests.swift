@@ -18,7 +18,7 @@ struct TransactionFeeTests {
         _ = try chain.block([transaction])
         #expect(chain.state.balance(of: user.address) == before.balance(of: user.address) - 10 - fee)
         #expect(chain.state.totals.treasury == before.totals.treasury + fee)
-        #expect(chain.allEvents.last { $0.kind == .transactionFee }?.amount == fee)
+        #expect(chain.outcomes.last?.transactions.first?.fee == fee)
         expectConserved(chain.state)
     }
 
@@ -65,7 +65,7 @@ struct TransactionFeeTests {
         let open = try request(&chain, proofRequest(program))
         let before = chain.state.balance(of: user.address)
         let outcome = try chain.submit(.retireProgram(RetireProgram(program: program)), by: user)
-        let fee = outcome.events.first { $0.kind == .transactionFee }?.amount ?? 0
+        let fee = outcome.transactions.first?.fee ?? 0
         #expect(chain.state.balance(of: user.address) == before + deposit - fee)
         #expect(chain.state.programs[program]?.retired == true)
         #expect(chain.state.programs[program]?.deposit == 0)

@@ -67,8 +67,8 @@ struct FlowTests {
             #expect(task.attempts[attempt - 1].result?.usage.wallMilliseconds == 1_200)
             let fee = task.feePerSlot
             #expect(try fee == Pricing.fee(request.resources, seconds: 60, prices: .genesis))
-            // The request also paid its transaction fee (into the treasury), shown in its committed events.
-            let transactionFee = requested.events?.first { $0.kind == .transactionFee }?.amount ?? 0
+            // The request also paid its transaction fee (into the treasury), shown in its outcome.
+            let transactionFee = requested.outcome?.fee ?? 0
             #expect(transactionFee > 0)
             #expect(try await node.account(node.user.address).account.balance == balance - fee - transactionFee)
             #expect(try await node.worker(prover.address).earned == Pricing.share(fee, basisPoints: 8_500))

@@ -64,7 +64,7 @@ struct SDKJourneyTests {
             #expect(task.attempts[attempt - 1].result?.usage.wallMilliseconds == 1_200)
             let fee = task.feePerSlot
             #expect(try fee == Pricing.fee(request.resources, seconds: 60, prices: .genesis))
-            let transactionFee = requested.events?.first { $0.kind == .transactionFee }?.amount ?? 0
+            let transactionFee = requested.outcome?.fee ?? 0
             #expect(transactionFee > 0)
             #expect(try await client.account(live.user.address).account.balance == balance - fee - transactionFee)
             #expect(try await client.worker(prover.address).earned == Pricing.share(fee, basisPoints: 8_500))

@@ -62,11 +62,13 @@ struct CandidateIndex: Sendable {
     func draw(_ resources: Resources, placement: Placement, random: inout SeededGenerator, noRoom: inout NoRoomCache?,
               eligible: (Int) -> Bool) -> Int? {
         let word = random.next()
-        var tierRandom: [Placement.Tier: SeededGenerator] = [:]
+        // The generator of the tier being drawn: a placement draws one tier at a time (a first then a second candidate).
+        var current: (tier: Placement.Tier, generator: SeededGenerator)?
         return placement.choose(for: resources, draw: { tier, first in
             if first == nil, noRoom?.hasNoRoom(in: tier, for: resources) == true { return nil }
-            var generator = tierRandom[tier] ?? SeededGenerator(word: word, stream: tier.stream)
-            defer { tierRandom[tier] = generator }
+            var generator = current?.tier == tier ? current?.generator ?? SeededGenerator(word: word, stream: tier.stream)
+                : SeededGenerator(word: word, stream: tier.stream)
+            defer { current = (tier, generator) }
             let drawn = uniform(among: tier, random: &generator) { position in
                 position != first && tier.admits(capacity: capacity[position]) && resources.fits(in: free[position]) && eligible(position)
             }

@@ -33,11 +33,14 @@ extension Ledger {
     func drawWorker(for resources: Resources, excluding excluded: [Address], in set: ProverSet?,
                     random: inout SeededGenerator, noRoom: inout NoRoomCache?) -> Address? {
         let index = state.candidates
+        if excluded.isEmpty && set == nil {
+            // The common case (a first draw, no prover set): nothing to filter, and the pass's no-room cache applies.
+            return index.draw(resources, placement: placement, random: &random, noRoom: &noRoom) { _ in true }.map { index.addresses[$0] }
+        }
         let admitted = admittedPositions(by: set)
         let excludedPositions = Set(excluded.compactMap { index.position(of: $0) })
-        var cache: NoRoomCache? = excluded.isEmpty && set == nil ? noRoom : nil
-        defer { if excluded.isEmpty && set == nil { noRoom = cache } }
-        let drawn = index.draw(resources, placement: placement, random: &random, noRoom: &cache) { position in
+        var noCache: NoRoomCache?
+        let drawn = index.draw(resources, placement: placement, random: &random, noRoom: &noCache) { position in
             !excludedPositions.contains(position) && (admitted?.contains(position) ?? true)
         }
         return drawn.map { index.addresses[$0] }

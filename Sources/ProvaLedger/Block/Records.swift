@@ -10,7 +10,7 @@ extension Ledger {
             record { $0.accounts[key] = old }
         }
         state.accounts[key] = account
-        if state.changes.accounts.insert(key).inserted, journal != nil { record { $0.changes.accounts.remove(key) } }
+        if state.changes.accounts.insert(key), journal != nil { record { $0.changes.accounts.removeInserted(key) } }
     }
 
     mutating func put(_ task: TaskRecord) {
@@ -20,7 +20,7 @@ extension Ledger {
             record { $0.tasks[key] = old }
         }
         state.tasks[key] = task
-        if state.changes.tasks.insert(key).inserted, journal != nil { record { $0.changes.tasks.remove(key) } }
+        if state.changes.tasks.insert(key), journal != nil { record { $0.changes.tasks.removeInserted(key) } }
         noteWork(task)
     }
 
@@ -33,7 +33,7 @@ extension Ledger {
         }
         state.workers[key] = worker
         state.candidates.setFree(key, worker.free)
-        if state.changes.workers.insert(key).inserted, journal != nil { record { $0.changes.workers.remove(key) } }
+        if state.changes.workers.insert(key), journal != nil { record { $0.changes.workers.removeInserted(key) } }
     }
 
     mutating func put(_ program: Program) {
@@ -43,7 +43,7 @@ extension Ledger {
             record { $0.programs[key] = old }
         }
         state.programs[key] = program
-        if state.changes.programs.insert(key).inserted, journal != nil { record { $0.changes.programs.remove(key) } }
+        if state.changes.programs.insert(key), journal != nil { record { $0.changes.programs.removeInserted(key) } }
     }
 
     mutating func put(_ set: ProverSet) {
@@ -53,7 +53,7 @@ extension Ledger {
             record { $0.proverSets[key] = old }
         }
         state.proverSets[key] = set
-        if state.changes.proverSets.insert(key).inserted, journal != nil { record { $0.changes.proverSets.remove(key) } }
+        if state.changes.proverSets.insert(key), journal != nil { record { $0.changes.proverSets.removeInserted(key) } }
     }
 
     mutating func put(_ workflow: Workflow) {
@@ -63,7 +63,7 @@ extension Ledger {
             record { $0.workflows[key] = old }
         }
         state.workflows[key] = workflow
-        if state.changes.workflows.insert(key).inserted, journal != nil { record { $0.changes.workflows.remove(key) } }
+        if state.changes.workflows.insert(key), journal != nil { record { $0.changes.workflows.removeInserted(key) } }
         if workflow.state == .running { work.workflows.insert(key) }
     }
 

@@ -3,8 +3,9 @@ import ProvaCore
 /// Applying one transaction: the nonce, then the rules of its kind. Handlers check before they change anything where
 /// they can; the journal undoes the rest when a later check fails.
 extension Ledger {
-    /// Returns the ID of what the transaction created (program, task or workflow), if anything.
-    mutating func execute(_ transaction: VerifiedTransaction, expectedNonce: UInt64?) throws -> String? {
+    /// Checks and advances the sender's nonce (`expectedNonce` overrides the account's, for a mempool that holds
+    /// earlier transactions of the sender).
+    private mutating func advanceNonce(_ transaction: VerifiedTransaction, expectedNonce: UInt64?) throws {
         let sender = transaction.senderAddress
         var account = account(sender)
         let expected = expectedNonce ?? account.nonce
@@ -16,7 +17,18 @@ extension Ledger {
         }
         account.nonce = transaction.nonce + 1
         put(account)
-        try payTransactionFee(transaction)
+    }
+
+    /// Returns the ID of what the transaction created (program, task or workflow), if anything, and the fee it paid.
+    mutating func execute(_ transaction: VerifiedTransaction, expectedNonce: UInt64?) throws -> (created: String?, fee: MicroCredits) {
+        try advanceNonce(transaction, expectedNonce: expectedNonce)
+        let fee = try payTransactionFee(transaction)
+        return (try dispatch(transaction), fee)
+    }
+
+    /// The rules of the transaction's kind.
+    private mutating func dispatch(_ transaction: VerifiedTransaction) throws -> String? {
+        let sender = transaction.senderAddress
 
         switch transaction.body {
         case .transfer(let body):

@@ -4,9 +4,10 @@ import ProvaCore
 /// worker's duty pays a small fee by size into the treasury, so writes are never free; deploys and prover sets also
 /// hold a deposit until they are retired. An account with no balance can send nothing but the duties assigned to it.
 extension Ledger {
-    mutating func payTransactionFee(_ transaction: VerifiedTransaction) throws {
+    /// Takes the fee into the treasury; returns it (recorded in the transaction's outcome).
+    mutating func payTransactionFee(_ transaction: VerifiedTransaction) throws -> MicroCredits {
         let fee = state.parameters.transactionFee(transaction.body.kind, size: transaction.size)
-        guard fee > 0 else { return }
+        guard fee > 0 else { return 0 }
         var account = account(transaction.senderAddress)
         guard account.balance >= fee else {
             throw LedgerError(.insufficientBalance, "a \(transaction.body.kind.rawValue) of \(transaction.size) bytes pays a fee of \(Units.formatCredits(fee)) credits but the balance is \(Units.formatCredits(account.balance)); get credits first (worker duties are free)")
@@ -14,7 +15,7 @@ extension Ledger {
         account.balance -= fee
         put(account)
         changeTotals { $0.treasury += fee }
-        emit(.transactionFee, account: transaction.senderAddress, amount: fee, detail: transaction.body.kind.rawValue)
+        return fee
     }
 
     /// Moves `amount` from the sender's balance into a deposit the caller records (a program's or a prover set's).

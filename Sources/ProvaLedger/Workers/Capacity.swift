@@ -25,6 +25,6 @@ extension Ledger {
         state.workers.values[index].reserved = old + delta
         state.workers.values[index].assignments += assignments
         state.candidates.setFree(address, state.workers.values[index].free)
-        if state.changes.workers.insert(address).inserted, journal != nil { record { $0.changes.workers.remove(address) } }
+        if state.changes.workers.insert(address), journal != nil { record { $0.changes.workers.removeInserted(address) } }
     }
 }
