@@ -69,9 +69,12 @@ extension ValidatorNode {
     }
 
     /// Throws `insufficient_storage` when writing `bytes` more would take the disk below the node's free-space floor.
-    /// The free space is read at most every 250 ms (it is asked for every transaction admitted).
+    /// Far above the floor the free space is read at most every 250 ms (it is asked for every transaction admitted);
+    /// within a gibibyte of it, every time.
     public nonisolated func checkFreeDisk(for bytes: ByteCount) throws {
-        guard let free = diskSpace.freeBytes(now: clock.monotonicMilliseconds(), read: { blobs.freeBytes() }) else { return }
+        let floor = configuration.freeDiskFloorBytes
+        guard let free = diskSpace.freeBytes(now: clock.monotonicMilliseconds(), trustAbove: floor + Units.gib + bytes, read: { blobs.freeBytes() })
+        else { return }
         guard free - bytes >= configuration.freeDiskFloorBytes else {
             throw NodeError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), .insufficientStorage,
                             "the node has \(Units.formatBytes(free)) of disk free and keeps \(Units.formatBytes(configuration.freeDiskFloorBytes)) for its chain; the operator must free space")
@@ -104,12 +107,13 @@ struct UploadUsage: Sendable {
     var bytes: ByteCount
 }
 
-/// The free space of the node's disk, read again only when the last reading is older than 250 ms.
+/// The free space of the node's disk, read again when the last reading is older than 250 ms or close to the floor.
 final class DiskSpaceReading: Sendable {
     private let last = Mutex<(at: Milliseconds, free: ByteCount?)?>(nil)
 
-    func freeBytes(now: Milliseconds, read: () -> ByteCount?) -> ByteCount? {
-        if let cached = last.withLock({ $0 }), now - cached.at < 250 { return cached.free }
+    /// The last reading if it is recent and above `trustAbove`, else a new one.
+    func freeBytes(now: Milliseconds, trustAbove: ByteCount, read: () -> ByteCount?) -> ByteCount? {
+        if let cached = last.withLock({ $0 }), now - cached.at < 250, let free = cached.free, free > trustAbove { return free }
         let free = read()
         last.withLock { $0 = (now, free) }
         return free

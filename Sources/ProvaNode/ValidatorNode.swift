@@ -37,7 +37,11 @@ public actor ValidatorNode {
     /// Bytes each recent uploader has put in blobs no transaction names (`BlobAdmission.swift`).
     var uploads: [Address: UploadUsage] = [:]
     /// Why the last block could not be committed, while that lasts: the node takes no transactions and `/healthz` says so.
-    private(set) var commitFailure: String?
+    private(set) var commitFailure: String? {
+        didSet { if oldValue != commitFailure { healthWatchers.notify() } }
+    }
+    /// Streams told when the health changes.
+    private nonisolated let healthWatchers = ChangeWatchers()
     private var waiters: [TransactionHash: [Int: CheckedContinuation<TransactionStatus?, Never>]] = [:]
     /// Every waiter's deadline, earliest first; entries of waiters already resolved are dropped when they surface.
     private var waiterDeadlines = MinHeap<WaiterDeadline>()
@@ -414,6 +418,11 @@ public actor ValidatorNode {
 
     nonisolated func unsubscribe(_ id: Int) {
         hub.unsubscribe(id)
+    }
+
+    /// Yields whenever the node's health changes (a commit failed, or commits work again): what a test waits on.
+    package nonisolated func healthChanges() -> AsyncStream<Void> {
+        healthWatchers.stream()
     }
 
     // MARK: Faucet

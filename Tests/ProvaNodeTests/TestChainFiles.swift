@@ -15,8 +15,8 @@ struct TestChainFiles: Sendable {
     let genesisTimestamp: Milliseconds
     let parameters: ChainParameters
 
-    init(workers count: Int = 6, parameters: ChainParameters = .genesisDefaults) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-node-test-\(UUID().uuidString)")
+    init(workers count: Int = 6, parameters: ChainParameters = .genesisDefaults, under parent: URL = FileManager.default.temporaryDirectory) throws {
+        directory = parent.appendingPathComponent("prova-node-test-\(UUID().uuidString)")
         user = AccountKey(deterministicFrom: "live-user")
         workers = (0..<count).map { AccountKey(deterministicFrom: "live-worker-\($0)") }
         chainID = "prova-live-test"

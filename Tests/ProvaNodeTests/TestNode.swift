@@ -65,9 +65,10 @@ struct TestNode: Sendable {
     /// `fidelity`, then shuts it down gracefully and removes its files.
     static func with<T: Sendable>(_ fidelity: Fidelity, workers count: Int = 6, parameters: ChainParameters = .genesisDefaults,
                                   clock: ManualClock? = nil, configure: (inout NodeConfiguration) -> Void = { _ in },
+                                  files given: TestChainFiles? = nil,
                                   _ body: @Sendable (TestNode) async throws -> T) async throws -> T {
-        let files = try TestChainFiles(workers: count, parameters: parameters)
-        defer { files.remove() }
+        let files = try given ?? TestChainFiles(workers: count, parameters: parameters)
+        defer { if given == nil { files.remove() } }
         var logger = Logger(label: "prova.test.node")
         logger.logLevel = .warning
         var configuration = NodeConfiguration(dataDirectory: files.directory, port: 0)
