@@ -38,8 +38,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // Pure: ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381) for the block beacon. Optimized in debug builds too: every
+        // block proves and checks a beacon, and unoptimized field arithmetic would make the ledger's tests crawl.
+        .target(name: "ProvaVRF", dependencies: [crypto], swiftSettings: libraryBoundaries + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Pure: value types, units, canonical encoding, keys, pricing. No I/O, no clock.
-        .target(name: "ProvaCore", dependencies: [crypto], swiftSettings: libraryBoundaries),
+        .target(name: "ProvaCore", dependencies: ["ProvaVRF", crypto], swiftSettings: libraryBoundaries),
         // Pure: the deterministic state machine.
         .target(name: "ProvaLedger", dependencies: ["ProvaCore", crypto], swiftSettings: libraryBoundaries),
         // Edge: OCI images and runc execution.
@@ -87,7 +90,7 @@ let package = Package(
         // The fuzz target over decoding, check-on-entry and block application (libFuzzer; scripts/fuzz.sh).
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "ProvaFuzz", dependencies: ["ProvaTesting", "CFuzzDriver"], swiftSettings: boundaries),
-        .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore", "ProvaTesting"], swiftSettings: boundaries),
+        .testTarget(name: "ProvaCoreTests", dependencies: ["ProvaCore", "ProvaVRF", "ProvaTesting", crypto], swiftSettings: boundaries),
         .testTarget(name: "ProvaLedgerTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaClientTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting", httpClient, nioCore], swiftSettings: boundaries),
         .testTarget(name: "ProvaSimTests", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSim", "ProvaTesting"], swiftSettings: boundaries),

@@ -50,7 +50,8 @@ func assignmentPass() throws -> BenchLine {
     var parameters = ChainParameters.genesisDefaults
     parameters.idleTestPartsPerMillion = 0
     let authority = AccountKey(deterministicFrom: "bench-authority")
-    let genesis = Genesis(chainID: "bench-assign", timestampMilliseconds: 1_700_000_000_000, authority: authority.address, parameters: parameters,
+    let genesis = Genesis(chainID: "bench-assign", timestampMilliseconds: 1_700_000_000_000,
+                          validators: [Genesis.Validator(key: authority, url: "http://127.0.0.1:8545")], authority: authority.address, parameters: parameters,
                           capacityTestProgram: Fixtures.capacityTestProgram)
     let program = Fixtures.program("assign")
     let programRecord = Program(id: program.programID, owner: authority.address, deploy: program, deployedAtHeight: 0, strikes: 0, blocked: false,
@@ -74,18 +75,19 @@ func assignmentPass() throws -> BenchLine {
                           proverSet: nil, workflow: nil, step: nil, targetWorker: nil, feePerSlot: fee, escrow: fee, state: .pending,
                           submittedAtMilliseconds: now, submittedAtHeight: 1,
                           deliveredAtMilliseconds: nil, completedAtMilliseconds: nil,
-                          slots: [Slot(index: 0, state: .waiting, fee: fee, failedAttempts: 0, waitingSinceMilliseconds: now, currentAttempt: nil)],
+                          slots: [Slot(index: 0, state: .waiting, fee: fee, failedAttempts: 0, waitingSinceMilliseconds: now,
+                                       waitingSinceHeight: 1, currentAttempt: nil)],
                           attempts: [], provers: [], paid: 0, refunded: 0, burned: 0, failure: nil, verifiedAttempt: nil, draws: 0, sequence: Int64(index))
     }
     let totals = LedgerState.Totals(minted: escrow + Int64(count) * parameters.minWorkerStake, tasksSubmitted: Int64(count))
-    let snapshot = LedgerSnapshot(height: 1, lastBlockHash: SHA256Hex.of("bench-previous"), lastTimestampMilliseconds: now, stateDigest: SHA256Hex.of("bench"),
+    let snapshot = LedgerSnapshot(height: 1, lastBlockHash: SHA256Hex.of("bench-previous"), lastBeacon: genesis.beacon, lastTimestampMilliseconds: now, stateDigest: SHA256Hex.of("bench"),
                                   totals: totals, accounts: [Account(address: authority.address)], programs: [programRecord], tasks: tasks,
                                   workers: workers, proverSets: [], workflows: [])
     var samples: [Double] = []
     for _ in 0..<3 {
         var ledger = try Ledger(genesis: genesis, restoring: snapshot)
         let started = ContinuousClock.now
-        let proposal = try ledger.propose(verified: [], timestampMilliseconds: now + 100, proposer: authority.address)
+        let proposal = try ledger.propose(verified: [], timestampMilliseconds: now + 100, proposer: authority)
         samples.append((ContinuousClock.now - started).seconds * 1_000)
         let assigned = proposal.outcome.events.filter { $0.kind == .taskAssigned }.count
         guard assigned == count else { throw BenchError("expected \(count) assignments, got \(assigned)") }

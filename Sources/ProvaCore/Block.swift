@@ -4,13 +4,21 @@ public struct BlockHeader: Codable, Sendable, Hashable {
     public var height: UInt64
     public var previousHash: String
     public var timestampMilliseconds: Milliseconds
-    public var proposer: Address
+    /// The proposer's Ed25519 public key (hex): one of the genesis validators.
+    public var proposer: String
+    /// The proposer's ECVRF output (64 bytes, hex) over the previous beacon and the height (`Beacon`): the randomness
+    /// of every draw this block makes.
+    public var beacon: String
+    /// The ECVRF proof (80 bytes, hex) of `beacon` under `proposer`.
+    public var beaconProof: String
     public var transactionsHash: String
     public var stateDigest: String
 
-    public init(height: UInt64, previousHash: String, timestampMilliseconds: Milliseconds, proposer: Address, transactionsHash: String, stateDigest: String) {
+    public init(height: UInt64, previousHash: String, timestampMilliseconds: Milliseconds, proposer: String, beacon: String, beaconProof: String,
+                transactionsHash: String, stateDigest: String) {
         self.height = height; self.previousHash = previousHash; self.timestampMilliseconds = timestampMilliseconds
-        self.proposer = proposer; self.transactionsHash = transactionsHash; self.stateDigest = stateDigest
+        self.proposer = proposer; self.beacon = beacon; self.beaconProof = beaconProof
+        self.transactionsHash = transactionsHash; self.stateDigest = stateDigest
     }
 
     /// SHA-256 of the canonical header.

@@ -133,14 +133,14 @@ struct FastDigestWriter {
 
     mutating func slot(_ value: Slot) {
         int(value.index); enumeration(value.state); int(value.fee); int(value.failedAttempts); int(value.waitingSinceMilliseconds)
-        int(value.currentAttempt)
+        uint(value.waitingSinceHeight); int(value.currentAttempt)
     }
 
     mutating func attempt(_ value: Attempt) {
         int(value.number); int(value.slot); string(value.worker); enumeration(value.state); int(value.assignedAtMilliseconds)
         int(value.acceptDeadlineMilliseconds); int(value.acceptedAtMilliseconds); int(value.runDeadlineMilliseconds)
         if let result = value.result { nested { $0.result(result) } } else { null() }
-        int(value.deliveredAtMilliseconds)
+        int(value.deliveredAtMilliseconds); uint(value.verifierDrawCauseHeight)
         array(value.verifiers) { $0.duty($1) }
         int(value.verifiersNeeded); int(value.verifierReplacements); int(value.decidedAtMilliseconds); string(value.failure)
     }

@@ -55,6 +55,10 @@ extension ErrorCode {
     public static let alreadyVoted = ErrorCode("already_voted")
     public static let badHeight = ErrorCode("bad_height")
     public static let badPreviousHash = ErrorCode("bad_previous_hash")
+    /// A block whose beacon is not the one ECVRF output its proposer's key gives for the previous beacon and height.
+    public static let badBeacon = ErrorCode("bad_beacon")
+    /// A block proposed by a key that is not one of the genesis validators.
+    public static let unknownProposer = ErrorCode("unknown_proposer")
     public static let badTimestamp = ErrorCode("bad_timestamp")
     public static let badTransaction = ErrorCode("bad_transaction")
     public static let badTransactionsHash = ErrorCode("bad_transactions_hash")

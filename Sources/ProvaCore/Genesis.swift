@@ -1,3 +1,5 @@
+import ProvaVRF
+
 /// The first state of a chain: its ID, parameters, authority, funded accounts, initial workers
 /// (for a devnet) and the capacity-test program. Validators of one chain share the same genesis.
 public struct Genesis: Codable, Sendable, Hashable {
@@ -19,8 +21,20 @@ public struct Genesis: Codable, Sendable, Hashable {
         }
     }
 
+    /// A validator: the key that signs and proves the beacons of the blocks it proposes, and where its API is served.
+    public struct Validator: Codable, Sendable, Hashable {
+        /// Ed25519 public key, hex.
+        public var publicKey: String
+        public var url: String
+        public init(publicKey: String, url: String) { self.publicKey = publicKey; self.url = url }
+
+        public init(key: AccountKey, url: String) { self.init(publicKey: key.publicKeyHex, url: url) }
+    }
+
     public var chainID: String
     public var timestampMilliseconds: Milliseconds
+    /// The validators that may propose blocks (docs/PROTOCOL.md "Beacon").
+    public var validators: [Validator]
     /// Address allowed to Mint and BlockProgram.
     public var authority: Address
     public var parameters: ChainParameters
@@ -30,9 +44,10 @@ public struct Genesis: Codable, Sendable, Hashable {
     /// The benchmark program every new worker must prove and have verified before it is active.
     public var capacityTestProgram: DeployProgram
 
-    public init(chainID: String, timestampMilliseconds: Milliseconds, authority: Address, parameters: ChainParameters = .genesisDefaults,
+    public init(chainID: String, timestampMilliseconds: Milliseconds, validators: [Validator], authority: Address, parameters: ChainParameters = .genesisDefaults,
                 accounts: [FundedAccount] = [], workers: [InitialWorker] = [], treasury: MicroCredits = 0, capacityTestProgram: DeployProgram) {
-        self.chainID = chainID; self.timestampMilliseconds = timestampMilliseconds; self.authority = authority; self.parameters = parameters
+        self.chainID = chainID; self.timestampMilliseconds = timestampMilliseconds; self.validators = validators
+        self.authority = authority; self.parameters = parameters
         self.accounts = accounts; self.workers = workers; self.treasury = treasury; self.capacityTestProgram = capacityTestProgram
     }
 
@@ -41,6 +56,12 @@ public struct Genesis: Codable, Sendable, Hashable {
         CanonicalJSON.hash(of: self)
     }
 
+    /// The beacon block 1 builds on.
+    public var beacon: String { Beacon.genesis(hash: hash) }
+
+    /// At most this many validators: every one is a member of the consensus engine's quorum.
+    public static let maxValidators = 64
+
     /// 253402300799999 ms: the last millisecond of the year 9999.
     public static let latestTimestamp: Milliseconds = 253_402_300_799_999
 
@@ -48,6 +69,19 @@ public struct Genesis: Codable, Sendable, Hashable {
         try Check.name(chainID, field: "chainID")
         try Check.address(authority, field: "authority")
         try parameters.validate()
+        guard (1...Self.maxValidators).contains(validators.count) else {
+            throw ProvaCoreError(.badGenesis, "a genesis lists 1 to \(Self.maxValidators) validators; it lists \(validators.count)")
+        }
+        var validatorKeys = Set<String>()
+        for validator in validators {
+            guard Hex.isLowercase(validator.publicKey, byteCount: 32), let key = Hex.decode(validator.publicKey), ECVRF.isValidPublicKey(key) else {
+                throw ProvaCoreError(.badGenesis, "validator key \(validator.publicKey.prefix(16)) is not a valid Ed25519 public key (64 lowercase hex characters)")
+            }
+            guard validatorKeys.insert(validator.publicKey).inserted else { throw ProvaCoreError(.badGenesis, "validator \(validator.publicKey.prefix(16)) is listed twice") }
+            guard (1...2_048).contains(validator.url.utf8.count), validator.url.hasPrefix("http://") || validator.url.hasPrefix("https://") else {
+                throw ProvaCoreError(.badGenesis, "validator \(validator.publicKey.prefix(16))'s url must be an http:// or https:// URL of at most 2,048 bytes")
+            }
+        }
         try TransactionBody.deployProgram(capacityTestProgram).validateShape()
         // Block times are compared and added to in milliseconds: keep the start far from the ends of Int64.
         guard (0...Self.latestTimestamp).contains(timestampMilliseconds) else {

@@ -7,7 +7,7 @@ public typealias Address = String
 /// An Ed25519 key pair held by a user or a worker.
 public struct AccountKey: Sendable {
     /// The 32-byte Ed25519 seed; the key object is rebuilt from it when needed so the type stays `Sendable`.
-    private let seed: [UInt8]
+    let seed: [UInt8]
     public let publicKeyHex: String
 
     public var privateKey: Curve25519.Signing.PrivateKey {

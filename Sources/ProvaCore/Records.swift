@@ -133,15 +133,19 @@ public struct Slot: Codable, Sendable, Hashable {
     /// Attempts that ran and failed (timed out, exited non-zero, or were rejected).
     public var failedAttempts: Int
     public var waitingSinceMilliseconds: Milliseconds
+    /// The block in which the slot began waiting: its prover is drawn in a later block, by that block's beacon.
+    public var waitingSinceHeight: UInt64
     /// The attempt currently holding the slot, if any.
     public var currentAttempt: Int?
 
-    public init(index: Int, state: SlotState, fee: MicroCredits, failedAttempts: Int, waitingSinceMilliseconds: Milliseconds, currentAttempt: Int?) {
+    public init(index: Int, state: SlotState, fee: MicroCredits, failedAttempts: Int, waitingSinceMilliseconds: Milliseconds, waitingSinceHeight: UInt64,
+                currentAttempt: Int?) {
         self.index = index
         self.state = state
         self.fee = fee
         self.failedAttempts = failedAttempts
         self.waitingSinceMilliseconds = waitingSinceMilliseconds
+        self.waitingSinceHeight = waitingSinceHeight
         self.currentAttempt = currentAttempt
     }
 }
@@ -185,6 +189,9 @@ public struct Attempt: Codable, Sendable, Hashable {
     public var runDeadlineMilliseconds: Milliseconds?
     public var result: SubmitResult?
     public var deliveredAtMilliseconds: Milliseconds?
+    /// The last block whose events made a verifier draw necessary (the delivery, a verifier that missed its vote):
+    /// verifiers are drawn only in a later block, by that block's beacon.
+    public var verifierDrawCauseHeight: UInt64
     public var verifiers: [VerifierDuty]
     /// How many votes decide this attempt: the requested count, lowered when fewer workers could ever verify.
     public var verifiersNeeded: Int
@@ -192,7 +199,7 @@ public struct Attempt: Codable, Sendable, Hashable {
     public var decidedAtMilliseconds: Milliseconds?
     public var failure: String?
 
-    public init(number: Int, slot: Int, worker: Address?, state: AttemptState, assignedAtMilliseconds: Milliseconds, acceptDeadlineMilliseconds: Milliseconds, acceptedAtMilliseconds: Milliseconds?, runDeadlineMilliseconds: Milliseconds?, result: SubmitResult?, deliveredAtMilliseconds: Milliseconds?, verifiers: [VerifierDuty], verifiersNeeded: Int, verifierReplacements: Int, decidedAtMilliseconds: Milliseconds?, failure: String?) {
+    public init(number: Int, slot: Int, worker: Address?, state: AttemptState, assignedAtMilliseconds: Milliseconds, acceptDeadlineMilliseconds: Milliseconds, acceptedAtMilliseconds: Milliseconds?, runDeadlineMilliseconds: Milliseconds?, result: SubmitResult?, deliveredAtMilliseconds: Milliseconds?, verifierDrawCauseHeight: UInt64 = 0, verifiers: [VerifierDuty], verifiersNeeded: Int, verifierReplacements: Int, decidedAtMilliseconds: Milliseconds?, failure: String?) {
         self.number = number
         self.slot = slot
         self.worker = worker
@@ -203,6 +210,7 @@ public struct Attempt: Codable, Sendable, Hashable {
         self.runDeadlineMilliseconds = runDeadlineMilliseconds
         self.result = result
         self.deliveredAtMilliseconds = deliveredAtMilliseconds
+        self.verifierDrawCauseHeight = verifierDrawCauseHeight
         self.verifiers = verifiers
         self.verifiersNeeded = verifiersNeeded
         self.verifierReplacements = verifierReplacements

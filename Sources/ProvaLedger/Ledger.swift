@@ -2,7 +2,7 @@ import Crypto
 public import ProvaCore
 
 /// Prova's deterministic state machine (DESIGN §3–§7): `apply(block) → (state, events)`.
-/// No clock, no I/O, no system randomness: time comes from block headers, randomness from block hashes.
+/// No clock, no I/O, no system randomness: time comes from block headers, randomness from their beacons.
 public struct Ledger: Sendable {
     public internal(set) var state: LedgerState
 
@@ -16,12 +16,15 @@ public struct Ledger: Sendable {
     package var selectionPolicy: (any SelectionPolicy)?
     /// How draws choose among eligible workers. Every validator uses `.tiered`; the simulator may compare `.uniform`.
     package var placement: Placement = .tiered
+    /// What seeds draws. Every validator uses `.beacon`; the simulator may compare the old rule (`SeedRule`).
+    package var seedRule: SeedRule = .beacon
 
-    /// The block being applied: its height, timestamp, and the hash of the block before it (the randomness).
+    /// The block being applied: its height, timestamp, the hash of the block before it, and its beacon (the randomness).
     struct BlockContext: Sendable {
         var height: UInt64
         var now: Milliseconds
         var previousHash: String
+        var beacon: String
     }
 
     public init(genesis: Genesis) throws {
@@ -30,9 +33,9 @@ public struct Ledger: Sendable {
         let genesisHash = genesis.hash
         state = LedgerState(
             chainID: genesis.chainID, genesisHash: genesisHash, parameters: genesis.parameters, authority: genesis.authority,
-            capacityTestProgram: testProgram, height: 0, lastBlockHash: genesisHash,
-            lastTimestampMilliseconds: genesis.timestampMilliseconds, stateDigest: genesisHash)
-        context = BlockContext(height: 0, now: genesis.timestampMilliseconds, previousHash: genesisHash)
+            capacityTestProgram: testProgram, height: 0, lastBlockHash: genesisHash, lastBeacon: genesis.beacon,
+            validators: genesis.validators.map(\.publicKey), lastTimestampMilliseconds: genesis.timestampMilliseconds, stateDigest: genesisHash)
+        context = BlockContext(height: 0, now: genesis.timestampMilliseconds, previousHash: genesisHash, beacon: genesis.beacon)
         for funded in genesis.accounts {
             state.accounts[funded.address] = Account(address: funded.address, balance: funded.balance)
             state.totals.minted += funded.balance
@@ -97,7 +100,8 @@ public struct Ledger: Sendable {
     mutating func dryRun(_ verified: VerifiedTransaction, expectedNonce: UInt64?, after earlier: [VerifiedTransaction] = []) throws {
         let savedContext = context
         let savedEvents = events
-        context = BlockContext(height: state.height + 1, now: earliestNextTimestamp, previousHash: state.lastBlockHash)
+        // No draw happens while a transaction executes (draws are end-of-block work), so no beacon is needed here.
+        context = BlockContext(height: state.height + 1, now: earliestNextTimestamp, previousHash: state.lastBlockHash, beacon: state.lastBeacon)
         defer {
             context = savedContext
             events = savedEvents
@@ -127,6 +131,7 @@ public struct Ledger: Sendable {
         guard header.previousHash == state.lastBlockHash else {
             throw LedgerError(.badPreviousHash, "block \(header.height) builds on \(header.previousHash.prefix(12)), not on the last block \(state.lastBlockHash.prefix(12))")
         }
+        try checkProposer(header)
         try checkTimestamp(header.timestampMilliseconds)
         if let received = receivedAtMilliseconds, header.timestampMilliseconds > received + state.parameters.maxClockDriftMilliseconds {
             throw LedgerError(.timestampInFuture, "block \(header.height) is timestamped \(header.timestampMilliseconds - received) ms after this validator's clock; more than the allowed drift of \(state.parameters.maxClockDriftMilliseconds) ms — the proposer's clock runs ahead")
@@ -160,7 +165,7 @@ public struct Ledger: Sendable {
 
     /// Builds the next block from candidate transactions, as a proposer does: each transaction that fails its
     /// checks is left out (with its error) and changes nothing; the others are applied in order.
-    public mutating func propose(_ transactions: [SignedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
+    public mutating func propose(_ transactions: [SignedTransaction], timestampMilliseconds: Milliseconds, proposer: AccountKey) throws -> Proposal {
         try checkTimestamp(timestampMilliseconds)
         var accepted: [VerifiedTransaction] = []
         var rejected: [RejectedTransaction] = []
@@ -180,8 +185,14 @@ public struct Ledger: Sendable {
 
     /// Builds the next block from transactions whose signatures were already checked (by the mempool on entry,
     /// or built by the simulator). Every stateful rule is still applied; failing transactions are left out.
-    public mutating func propose(verified transactions: [VerifiedTransaction], timestampMilliseconds: Milliseconds, proposer: Address) throws -> Proposal {
+    /// `proposer` must be one of the genesis validators: its key proves the block's beacon.
+    public mutating func propose(verified transactions: [VerifiedTransaction], timestampMilliseconds: Milliseconds, proposer: AccountKey) throws -> Proposal {
         try checkTimestamp(timestampMilliseconds)
+        guard state.validators.contains(proposer.publicKeyHex) else {
+            throw LedgerError(.unknownProposer, "key \(proposer.publicKeyHex.prefix(16)) is not a validator of this chain; only the genesis validators propose blocks")
+        }
+        let height = state.height + 1
+        let beacon = Beacon.make(by: proposer, previous: state.lastBeacon, height: height)
         var accepted = transactions
         var rejected: [RejectedTransaction] = []
         let limit = state.parameters.maxBlockTransactions
@@ -191,8 +202,8 @@ public struct Ledger: Sendable {
             }
             accepted.removeSubrange(limit...)
         }
-        let header = BlockHeader(height: state.height + 1, previousHash: state.lastBlockHash, timestampMilliseconds: timestampMilliseconds,
-                                 proposer: proposer, transactionsHash: "", stateDigest: "")
+        let header = BlockHeader(height: height, previousHash: state.lastBlockHash, timestampMilliseconds: timestampMilliseconds,
+                                 proposer: proposer.publicKeyHex, beacon: beacon.beacon, beaconProof: beacon.proof, transactionsHash: "", stateDigest: "")
         var outcome = try applyBody(accepted, header: header, dropRejected: true)
         outcome.rejected = rejected + outcome.rejected
         return Proposal(outcome: outcome)
@@ -211,6 +222,17 @@ public struct Ledger: Sendable {
     /// The earliest timestamp the next block may carry: the parent's plus `minBlockInterval` (DESIGN §4).
     public var earliestNextTimestamp: Milliseconds { state.lastTimestampMilliseconds + max(state.parameters.minBlockIntervalMilliseconds, 1) }
 
+    /// The proposer is a genesis validator and the beacon is the one its key proves for this height (docs/PROTOCOL.md
+    /// "Beacon"): a forged beacon, one replayed from another height, or one made by another key is refused.
+    func checkProposer(_ header: BlockHeader) throws {
+        guard state.validators.contains(header.proposer) else {
+            throw LedgerError(.unknownProposer, "block \(header.height) is proposed by \(header.proposer.prefix(16)), which is not a validator of this chain")
+        }
+        guard Beacon.verify(beacon: header.beacon, proof: header.beaconProof, proposer: header.proposer, previous: state.lastBeacon, height: header.height) else {
+            throw LedgerError(.badBeacon, "block \(header.height)'s beacon is not the VRF output its proposer's key proves over the previous beacon and height \(header.height); the block is forged")
+        }
+    }
+
     func checkTimestamp(_ timestamp: Milliseconds) throws {
         guard timestamp >= earliestNextTimestamp, timestamp <= Genesis.latestTimestamp else {
             throw LedgerError(.badTimestamp, "block timestamp \(timestamp) must be at least the parent's plus minBlockInterval (\(earliestNextTimestamp))")
@@ -219,7 +241,7 @@ public struct Ledger: Sendable {
 
     /// Applies verified transactions and the end-of-block work, then seals the header with the new digest.
     private mutating func applyBody(_ transactions: [VerifiedTransaction], header: BlockHeader, dropRejected: Bool) throws -> BlockOutcome {
-        context = BlockContext(height: header.height, now: header.timestampMilliseconds, previousHash: header.previousHash)
+        context = BlockContext(height: header.height, now: header.timestampMilliseconds, previousHash: header.previousHash, beacon: header.beacon)
         events = []
         resetChanges()
         var included: [VerifiedTransaction] = []
@@ -254,10 +276,14 @@ public struct Ledger: Sendable {
         sealed.stateDigest = nextDigest(after: sealed)
         let block = Block(header: sealed, transactions: included.map(\.transaction))
         let blockHash = sealed.hash
-        let previous = (state.height, state.lastBlockHash, state.lastTimestampMilliseconds, state.stateDigest)
-        record { $0.height = previous.0; $0.lastBlockHash = previous.1; $0.lastTimestampMilliseconds = previous.2; $0.stateDigest = previous.3 }
+        let previous = (state.height, state.lastBlockHash, state.lastTimestampMilliseconds, state.stateDigest, state.lastBeacon)
+        record {
+            $0.height = previous.0; $0.lastBlockHash = previous.1; $0.lastTimestampMilliseconds = previous.2; $0.stateDigest = previous.3
+            $0.lastBeacon = previous.4
+        }
         state.height = sealed.height
         state.lastBlockHash = blockHash
+        state.lastBeacon = sealed.beacon
         state.lastTimestampMilliseconds = sealed.timestampMilliseconds
         state.stateDigest = sealed.stateDigest
         let outcome = BlockOutcome(block: block, events: events, transactions: results, rejected: rejected, changes: state.changes)

@@ -5,6 +5,7 @@ public import ProvaCore
 public struct LedgerSnapshot: Sendable {
     public var height: UInt64
     public var lastBlockHash: String
+    public var lastBeacon: String
     public var lastTimestampMilliseconds: Milliseconds
     public var stateDigest: String
     public var totals: LedgerState.Totals
@@ -15,9 +16,9 @@ public struct LedgerSnapshot: Sendable {
     public var proverSets: [ProverSet]
     public var workflows: [Workflow]
 
-    public init(height: UInt64, lastBlockHash: String, lastTimestampMilliseconds: Milliseconds, stateDigest: String, totals: LedgerState.Totals,
+    public init(height: UInt64, lastBlockHash: String, lastBeacon: String, lastTimestampMilliseconds: Milliseconds, stateDigest: String, totals: LedgerState.Totals,
                 accounts: [Account], programs: [Program], tasks: [TaskRecord], workers: [Worker], proverSets: [ProverSet], workflows: [Workflow]) {
-        self.height = height; self.lastBlockHash = lastBlockHash; self.lastTimestampMilliseconds = lastTimestampMilliseconds
+        self.height = height; self.lastBlockHash = lastBlockHash; self.lastBeacon = lastBeacon; self.lastTimestampMilliseconds = lastTimestampMilliseconds
         self.stateDigest = stateDigest; self.totals = totals; self.accounts = accounts; self.programs = programs; self.tasks = tasks
         self.workers = workers; self.proverSets = proverSets; self.workflows = workflows
     }
@@ -30,6 +31,10 @@ extension Ledger {
         try self.init(genesis: genesis)
         state.height = snapshot.height
         state.lastBlockHash = snapshot.lastBlockHash
+        guard Hex.isLowercase(snapshot.lastBeacon, byteCount: Beacon.length) else {
+            throw LedgerError(.corruptState, "the stored beacon is not \(Beacon.length) bytes of hex; restore from a backup or resync the chain")
+        }
+        state.lastBeacon = snapshot.lastBeacon
         state.lastTimestampMilliseconds = snapshot.lastTimestampMilliseconds
         state.stateDigest = snapshot.stateDigest
         state.totals = snapshot.totals
@@ -40,7 +45,7 @@ extension Ledger {
         state.proverSets = Dictionary(snapshot.proverSets.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         state.workflows = Dictionary(snapshot.workflows.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         state.openWorkflows = snapshot.workflows.filter { $0.state == .running }.map(\.id).sorted()
-        context = BlockContext(height: state.height, now: state.lastTimestampMilliseconds, previousHash: state.lastBlockHash)
+        context = BlockContext(height: state.height, now: state.lastTimestampMilliseconds, previousHash: state.lastBlockHash, beacon: state.lastBeacon)
         rebuildCandidates()
         rebuildWorkIndex()
         let supply = state.supply()
@@ -51,7 +56,7 @@ extension Ledger {
 
     /// The records of the current state, for a store to write in full (a first snapshot or a compaction).
     public var snapshot: LedgerSnapshot {
-        LedgerSnapshot(height: state.height, lastBlockHash: state.lastBlockHash, lastTimestampMilliseconds: state.lastTimestampMilliseconds,
+        LedgerSnapshot(height: state.height, lastBlockHash: state.lastBlockHash, lastBeacon: state.lastBeacon, lastTimestampMilliseconds: state.lastTimestampMilliseconds,
                        stateDigest: state.stateDigest, totals: state.totals, accounts: Array(state.accounts.values),
                        programs: Array(state.programs.values), tasks: Array(state.tasks.values), workers: Array(state.workers.values),
                        proverSets: Array(state.proverSets.values), workflows: Array(state.workflows.values))

@@ -11,6 +11,10 @@ public struct LedgerState: Sendable, Equatable {
 
     public internal(set) var height: UInt64
     public internal(set) var lastBlockHash: String
+    /// The last block's beacon (the genesis beacon before block 1): what the next block's beacon is proved over.
+    public internal(set) var lastBeacon: String
+    /// The public keys of the validators that may propose (from the genesis).
+    public internal(set) var validators: [String]
     public internal(set) var lastTimestampMilliseconds: Milliseconds
     public internal(set) var stateDigest: String
 
@@ -57,7 +61,7 @@ public struct LedgerState: Sendable, Equatable {
     }
 
     public static func == (lhs: LedgerState, rhs: LedgerState) -> Bool {
-        lhs.chainID == rhs.chainID && lhs.height == rhs.height && lhs.lastBlockHash == rhs.lastBlockHash
+        lhs.chainID == rhs.chainID && lhs.height == rhs.height && lhs.lastBlockHash == rhs.lastBlockHash && lhs.lastBeacon == rhs.lastBeacon
             && lhs.stateDigest == rhs.stateDigest && lhs.lastTimestampMilliseconds == rhs.lastTimestampMilliseconds
             && lhs.accounts == rhs.accounts && lhs.programs == rhs.programs && lhs.tasks == rhs.tasks
             && lhs.workers == rhs.workers && lhs.proverSets == rhs.proverSets && lhs.workflows == rhs.workflows

@@ -38,6 +38,13 @@ public enum NodeFiles {
         try encoder.encode(genesis).write(to: url)
     }
 
+    /// Throws unless `key` is one of the genesis validators: a node proposes blocks, and only validators may.
+    public static func requireValidator(_ key: AccountKey, of genesis: Genesis) throws {
+        guard genesis.validators.contains(where: { $0.publicKey == key.publicKeyHex }) else {
+            throw NodeError(.badRequest, .unknownProposer, "this node's key \(key.publicKeyHex.prefix(16)) is not one of the genesis validators (\(genesis.validators.map { $0.publicKey.prefix(16) }.joined(separator: ", "))); give `prova node init --key` the key file of a listed validator")
+        }
+    }
+
     public static func readGenesis(from url: URL) throws -> Genesis {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw NodeError(.internalServerError, .genesisMissing, "no genesis at \(url.path); run `prova node init --chain-id ID --data-dir DIR` first")
@@ -47,8 +54,13 @@ public enum NodeFiles {
         }
     }
 
-    /// Initializes a data directory: node key and genesis. The node key is the chain authority unless the genesis names another.
+    /// The API URL a new genesis gives its validator when none is named (the default of `prova node run --listen`).
+    public static let defaultValidatorURL = "http://127.0.0.1:8545"
+
+    /// Initializes a data directory: node key and genesis. A new genesis makes the node key its one validator and the
+    /// chain authority; a supplied genesis must list `key` among its validators.
     public static func initialize(dataDirectory: URL, chainID: String, genesis supplied: Genesis?, timestampMilliseconds: Milliseconds,
+                                  key: AccountKey = AccountKey(), url: String = defaultValidatorURL,
                                   initialAccounts: [Genesis.FundedAccount] = [], workers: [Genesis.InitialWorker] = [],
                                   parameters: ChainParameters = .genesisDefaults,
                                   capacityTestProgram: DeployProgram = CapacityTestProgram.deploy) throws -> (Genesis, AccountKey) {
@@ -58,14 +70,15 @@ public enum NodeFiles {
             throw NodeError(.conflict, .alreadyInitialized, "\(dataDirectory.path) already holds a node; run it with `prova node run --data-dir \(dataDirectory.path)` or pick a new directory")
         }
         try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let key = AccountKey()
         let genesis = supplied ?? Genesis(
-            chainID: chainID, timestampMilliseconds: timestampMilliseconds, authority: key.address, parameters: parameters,
+            chainID: chainID, timestampMilliseconds: timestampMilliseconds, validators: [Genesis.Validator(key: key, url: url)],
+            authority: key.address, parameters: parameters,
             accounts: initialAccounts.isEmpty ? [Genesis.FundedAccount(address: key.address, balance: 1_000_000 * MicroCredit.perCredit)] : initialAccounts,
             workers: workers, treasury: 0, capacityTestProgram: capacityTestProgram)
         do { try genesis.validate() } catch let error as ProvaCoreError {
             throw NodeError(.badRequest, error.code, "the genesis is invalid: \(error.message)")
         }
+        try requireValidator(key, of: genesis)
         try writeKey(key, name: "node", to: configuration.nodeKeyFile)
         try writeGenesis(genesis, to: configuration.genesisFile)
         return (genesis, key)

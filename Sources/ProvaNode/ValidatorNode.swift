@@ -40,8 +40,9 @@ public actor ValidatorNode {
     private(set) var commitFailure: String? {
         didSet { if oldValue != commitFailure { healthWatchers.notify() } }
     }
-    /// Streams told when the health changes.
+    /// Streams told when the health changes, and when a block is committed.
     private nonisolated let healthWatchers = ChangeWatchers()
+    private nonisolated let blockWatchers = ChangeWatchers()
     private var waiters: [TransactionHash: [Int: CheckedContinuation<TransactionStatus?, Never>]] = [:]
     /// Every waiter's deadline, earliest first; entries of waiters already resolved are dropped when they surface.
     private var waiterDeadlines = MinHeap<WaiterDeadline>()
@@ -75,6 +76,7 @@ public actor ValidatorNode {
         chain = genesis.identity
         lock = try DataDirectoryLock(directory: configuration.dataDirectory)
         nodeKey = try NodeFiles.readKey(from: configuration.nodeKeyFile)
+        try NodeFiles.requireValidator(nodeKey, of: genesis)
         do {
             store = try ChainStore(directory: configuration.chainDirectory)
             blobs = try BlobStore(directory: configuration.blobDirectory, maxBlobBytes: configuration.maxBlobBytes)
@@ -301,7 +303,8 @@ public actor ValidatorNode {
             expireWaiters(reachedBy: now)
             guard !blockIsDue(at: now) else { continue }
             let parameters = ledger.state.parameters
-            var deadline = lastBlockAt + (mempool.count > 0 ? parameters.minBlockIntervalMilliseconds : parameters.maxBlockIntervalMilliseconds)
+            let soon = mempool.count > 0 || ledger.drawsAwaitNextBlock
+            var deadline = lastBlockAt + (soon ? parameters.minBlockIntervalMilliseconds : parameters.maxBlockIntervalMilliseconds)
             if let waiter = waiterDeadlines.min { deadline = min(deadline, waiter.deadline) }
             wakeDeadline = deadline
             await sleep(until: deadline)
@@ -309,11 +312,12 @@ public actor ValidatorNode {
         }
     }
 
-    /// As soon as there are transactions, no earlier than `minBlockInterval` after the last block; at the latest
-    /// `maxBlockInterval` after it.
+
+    /// As soon as there are transactions (or draws a block made necessary), no earlier than `minBlockInterval` after
+    /// the last block; at the latest `maxBlockInterval` after it.
     private func blockIsDue(at now: Milliseconds) -> Bool {
         let parameters = ledger.state.parameters
-        return (mempool.count > 0 && now >= lastBlockAt + parameters.minBlockIntervalMilliseconds)
+        return ((mempool.count > 0 || ledger.drawsAwaitNextBlock) && now >= lastBlockAt + parameters.minBlockIntervalMilliseconds)
             || now >= lastBlockAt + parameters.maxBlockIntervalMilliseconds
     }
 
@@ -365,7 +369,7 @@ public actor ValidatorNode {
         let timestamp = nextTimestamp(at: now)
         let proposal: Proposal
         do {
-            proposal = try ledger.propose(verified: candidates, timestampMilliseconds: timestamp, proposer: nodeKey.address)
+            proposal = try ledger.propose(verified: candidates, timestampMilliseconds: timestamp, proposer: nodeKey)
             try store.commit(proposal.outcome, state: ledger.state)
         } catch {
             // The in-memory ledger may be ahead of the disk: reload the last committed state before anything else.
@@ -398,6 +402,7 @@ public actor ValidatorNode {
         metrics.recordBlock(height: height, intervalSeconds: Double(interval) / 1_000, transactions: outcome.transactions.count)
         metrics.recordMempool(size: mempool.count)
         committedBlocks?.yield(CommittedBlock(height: height, events: outcome.events))
+        blockWatchers.notify()
     }
 
     private func remember(_ hash: TransactionHash, _ error: APIError) {
@@ -423,6 +428,11 @@ public actor ValidatorNode {
     /// Yields whenever the node's health changes (a commit failed, or commits work again): what a test waits on.
     package nonisolated func healthChanges() -> AsyncStream<Void> {
         healthWatchers.stream()
+    }
+
+    /// Yields after every block this node commits: what a test waits on for a block with no event of its own.
+    package nonisolated func committedHeights() -> AsyncStream<Void> {
+        blockWatchers.stream()
     }
 
     // MARK: Faucet

@@ -18,7 +18,7 @@ public struct Simulation: Sendable {
     static let garbageProof = SHA256Hex.of("prova-sim/garbage")
 
     let requesters: [Address]
-    let proposer: Address
+    let proposer: AccountKey
     var workloadRandom: SeededGenerator
     var behaviourRandom: SeededGenerator
     var outbox: Outbox
@@ -68,7 +68,7 @@ public struct Simulation: Sendable {
                                 verifiers: Int(config.verifiers))
         let requesterCount = min(1_000, max(4, config.tasks / 1_000))
         requesters = (0..<requesterCount).map { String(SHA256Hex.of("prova-sim/requester/\($0)").prefix(40)) }
-        proposer = String(SHA256Hex.of("prova-sim/validator").prefix(40))
+        proposer = AccountKey(deterministicFrom: "prova-sim/validator")
         let authority = String(SHA256Hex.of("prova-sim/authority").prefix(40))
         let testProgram = DeployProgram(
             name: "capacity-test",
@@ -77,7 +77,8 @@ public struct Simulation: Sendable {
             defaultResources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), defaultTimeLimitSeconds: 60,
             verifierResources: Resources(cpuMillicores: 500, memoryBytes: 256 * Units.mib), verifierTimeLimitSeconds: 30)
         genesis = Genesis(
-            chainID: Self.chainID, timestampMilliseconds: Self.genesisMilliseconds, authority: authority, parameters: parameters,
+            chainID: Self.chainID, timestampMilliseconds: Self.genesisMilliseconds,
+            validators: [Genesis.Validator(key: proposer, url: "http://127.0.0.1:8080")], authority: authority, parameters: parameters,
             accounts: requesters.map { Genesis.FundedAccount(address: $0, balance: 1_000_000 * MicroCredit.perCredit) },
             workers: fleet.workers.map { Genesis.InitialWorker(address: $0.address, capacity: $0.node.capacity, diskBytes: 1 << 40, stake: $0.stake) },
             treasury: 0, capacityTestProgram: testProgram)

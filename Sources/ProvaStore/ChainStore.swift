@@ -108,6 +108,8 @@ public final class ChainStore: Sendable {
                   let totalsText = meta["totals"] else {
                 throw StoreError(.corruptStore, "the chain database lacks its position records; restore a backup or start a new data directory")
             }
+            // The beacon the next block is proved over: the last block's (the genesis beacon before block 1).
+            var beacon = genesis.beacon
             if height > 0 {
                 guard let headerText = try String.fetchOne(db, sql: "SELECT header FROM blocks WHERE height = ?", arguments: [height]) else {
                     throw StoreError(.corruptStore, "block \(height) is missing from the chain database")
@@ -116,9 +118,10 @@ public final class ChainStore: Sendable {
                 guard header.stateDigest == digest, header.hash == hash else {
                     throw StoreError(.digestMismatch, "the stored state digest \(digest.prefix(16)) differs from block \(height)'s \(header.stateDigest.prefix(16)); the database is corrupt — restore a backup or resync")
                 }
+                beacon = header.beacon
             }
             let snapshot = LedgerSnapshot(
-                height: height, lastBlockHash: hash, lastTimestampMilliseconds: timestamp, stateDigest: digest,
+                height: height, lastBlockHash: hash, lastBeacon: beacon, lastTimestampMilliseconds: timestamp, stateDigest: digest,
                 totals: try JSON.decode(LedgerState.Totals.self, totalsText),
                 accounts: try Self.all(Account.self, table: "accounts", db: db), programs: try Self.all(Program.self, table: "programs", db: db),
                 tasks: try Self.all(TaskRecord.self, table: "tasks", db: db), workers: try Self.all(Worker.self, table: "workers", db: db),

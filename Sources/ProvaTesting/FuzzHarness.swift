@@ -36,8 +36,10 @@ public enum FuzzHarness {
             _ = try chain.submit(.deployProgram(Fixtures.program("fuzz")), by: keys[1])
             let request = RequestProof(program: Fixtures.program("fuzz").programID, inputs: [Fixtures.input("input.json")],
                                        resources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), timeLimitSeconds: 60)
-            let outcome = try chain.submit(.requestProof(request), by: keys[1])
-            workers.observe(outcome.events, state: chain.state)
+            _ = try chain.submit(.requestProof(request), by: keys[1])
+            // Its prover is drawn in the next block, by that block's beacon.
+            let drawn = try chain.block()
+            workers.observe(drawn.events, state: chain.state)
             return chain
         } catch {
             preconditionFailure("the fuzz harness's chain could not be built: \(error)")

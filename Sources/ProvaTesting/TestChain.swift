@@ -5,6 +5,12 @@ public import ProvaLedger
 /// It keeps every block so a test can replay the chain from genesis.
 public struct TestChain: Sendable {
     public private(set) var ledger: Ledger
+
+    /// The seed rule of this chain's ledger: the grinding tests compare the old one (`SeedRule`).
+    package var seedRule: SeedRule {
+        get { ledger.seedRule }
+        set { ledger.seedRule = newValue }
+    }
     public let genesis: Genesis
     public let authority: AccountKey
     public private(set) var blocks: [Block] = []
@@ -35,7 +41,8 @@ public struct TestChain: Sendable {
         let authority = AccountKey(deterministicFrom: "authority")
         let workerKeys = capacities.indices.map { AccountKey(deterministicFrom: "worker-\($0)") }
         let genesis = Genesis(
-            chainID: chainID, timestampMilliseconds: 1_700_000_000_000, authority: authority.address, parameters: parameters,
+            chainID: chainID, timestampMilliseconds: 1_700_000_000_000, validators: [Genesis.Validator(key: authority, url: "http://127.0.0.1:8080")],
+            authority: authority.address, parameters: parameters,
             // Workers hold a balance too: opting into prover sets and registering again pay transaction fees.
             accounts: ([authority] + users + workerKeys).map { Genesis.FundedAccount(address: $0.address, balance: balance) },
             workers: zip(workerKeys, capacities).map { key, capacity in
@@ -61,7 +68,7 @@ public struct TestChain: Sendable {
     /// Proposes and commits one block `interval` ms after the last; rejected transactions are left out.
     @discardableResult
     public mutating func block(_ transactions: [SignedTransaction] = [], interval: Milliseconds = 100) throws -> BlockOutcome {
-        let proposal = try ledger.propose(transactions, timestampMilliseconds: now + interval, proposer: authority.address)
+        let proposal = try ledger.propose(transactions, timestampMilliseconds: now + interval, proposer: authority)
         blocks.append(proposal.block)
         outcomes.append(proposal.outcome)
         nextNonce = [:]

@@ -1,5 +1,6 @@
 import Crypto
-@testable import ProvaCore
+@testable import ProvaVRF
+import ProvaCore
 import Testing
 
 /// One ECVRF-EDWARDS25519-SHA512-TAI example of RFC 9381 Appendix B.3 (hex as printed there).

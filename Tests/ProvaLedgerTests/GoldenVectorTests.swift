@@ -10,7 +10,8 @@ struct GoldenVectorTests {
     /// A genesis built from fixed values only: the default parameters, deterministic keys, the test capacity program.
     static let genesis: Genesis = {
         let authority = AccountKey(deterministicFrom: "authority")
-        return Genesis(chainID: "prova-golden", timestampMilliseconds: 1_700_000_000_000, authority: authority.address,
+        return Genesis(chainID: "prova-golden", timestampMilliseconds: 1_700_000_000_000,
+                       validators: [Genesis.Validator(key: authority, url: "http://127.0.0.1:8545")], authority: authority.address,
                        accounts: (["user"] + (0..<4).map { "worker-\($0)" }).map {
                            Genesis.FundedAccount(address: AccountKey(deterministicFrom: $0).address, balance: 1_000_000_000)
                        },
@@ -23,7 +24,18 @@ struct GoldenVectorTests {
 
     @Test("the genesis hash of fixed values, with the default parameters")
     func genesisHash() {
-        #expect(Self.genesis.hash == "60b763674c50264ea5090c55867c0718c918c25d729be2020025f64bdaf36776")
+        #expect(Self.genesis.hash == "c48a3bec22af6153cb047aa73fad92e39b9b4c496b539bbf31072f2355bcd422")
+    }
+
+    @Test("the genesis beacon, and block 1's beacon and proof by the genesis validator (ECVRF-EDWARDS25519-SHA512-TAI)")
+    func beacons() throws {
+        // SHA-512("prova/beacon/v1" ‖ 0x00 ‖ genesis hash bytes).
+        #expect(Self.genesis.beacon == "2db9225ebac6ab055575bd98e47bdc5c602a2c481249f3e8fbe95982d65e8ace8a25b4387f4a8e34a5738eaab1f3fa4cecb918b1a7bc7d19f5729514e48d8186")
+        var ledger = try Ledger(genesis: Self.genesis)
+        let block = try ledger.propose([], timestampMilliseconds: Self.genesis.timestampMilliseconds + 100,
+                                       proposer: AccountKey(deterministicFrom: "authority")).block
+        #expect(block.header.beacon == "570054c6ce161ef369b19b5662852fcba364e970b525d30c4f09cb9156278a717515eb7fa616820a8d5cb0260c26c58c2b3521f444caf57a4bbcc8b7d059e45d")
+        #expect(block.header.beaconProof == "90881c6a9527cfc359dad239d83b2974487238f552afd9ff90e7b38d432aefd78cae8e2d90494e665c40c04abbb4d27e9e923b7d283ca6ff3aa48867458d1d23da4386304e60f9f5660650d788f1480f")
     }
 
     @Test("a program ID is the hash of the canonical deploy body")
@@ -40,12 +52,12 @@ struct GoldenVectorTests {
         let bytes = try unsigned.signingBytes()
         #expect(Array(bytes.prefix(12)) == Array("prova/tx/v2".utf8) + [0])
         #expect(String(decoding: bytes.dropFirst(12), as: UTF8.self) == #"{"body":{"amount":1234567,"to":"26e03f4aae439413b033ce325224c512c369b9ee","type":"Transfer"},"#
-            + #""chainID":"prova-golden","genesis":"60b763674c50264ea5090c55867c0718c918c25d729be2020025f64bdaf36776","nonce":7,"#
+            + #""chainID":"prova-golden","genesis":"c48a3bec22af6153cb047aa73fad92e39b9b4c496b539bbf31072f2355bcd422","nonce":7,"#
             + #""sender":"1c1aeb3c580f97bc0b42d822b8f9948e5eba086653b92a9e485d2cf27094d42e"}"#)
         let signed = try unsigned.signed(by: key)
-        #expect(signed.signature == "d877b58ced0d8457d8bdeeb4a0ef024cf9766d86f2145126c1c9741fc4c0e73b09ff588ef84bea84d78d8e99eb41cf594b0bfb0e82f6c96a2e20d5d1c1fa6900")
+        #expect(signed.signature == "49b01174de4c069261e002c85dd5fe5f6c8cc1283db1f4cd86d23051fc64e6ed2512e6a0a72f9f10a58c887bce8492ad5838c746715d5baf808465eebc4ba70c")
         let hash = try signed.verified(chain: Self.genesis.identity).hash
-        #expect(hash == "ae593ac13cb4f6e99b2d4dbdf3642461078ac4b87d2d76dcae560b454a1466dc")
+        #expect(hash == "d75f5d54c1c647b341779f744c19a526d7ab6934d4d0fd6e876386a942c9ef68")
     }
 
     @Test("the state digest after a fixed 20-block history: requests, a prover set, a workflow, votes, payments")
@@ -55,7 +67,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "a8542bce00454a58d7deece49bb6cf2655a5d122aa35f222f7475eb7e8c843b9")
+        #expect(chain.state.stateDigest == "b9abecef80100b63c8bc0065d23dcc7b3c9b045e0957ed3ddbeff658ebcceab8")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {
@@ -171,7 +183,7 @@ struct StateDigestTests {
                               timeLimitSeconds: 4, environment: ["A=1"], redundancy: 2, verifierCount: 3, proverSet: "s", workflow: "w", step: "x",
                               targetWorker: "t", feePerSlot: 5, escrow: 6, state: .failed, submittedAtMilliseconds: 7, submittedAtHeight: 8,
                               deliveredAtMilliseconds: 9, completedAtMilliseconds: 10,
-                              slots: [Slot(index: 0, state: .failed, fee: 5, failedAttempts: 1, waitingSinceMilliseconds: 2, currentAttempt: 1)],
+                              slots: [Slot(index: 0, state: .failed, fee: 5, failedAttempts: 1, waitingSinceMilliseconds: 2, waitingSinceHeight: 1, currentAttempt: 1)],
                               attempts: [attempt], provers: ["w"], paid: 1, refunded: 2, burned: 3, failure: "why", verifiedAttempt: 1, draws: 4, sequence: 5)
         #expect(fast(full, DigestEncoding.appendRecord) == (try DigestEncoding.bytes(full)))
         var empty = full

@@ -70,14 +70,14 @@ struct HaltAttemptTests {
         var parameters = ChainParameters.genesisDefaults
         parameters.prices = PriceSchedule(cpuCoreHour: .max, memoryGiBHour: 1, gpuHour: 1)
         #expect(throws: LedgerError.self) {
-            try Ledger(genesis: Genesis(chainID: "x", timestampMilliseconds: 0, authority: user.address, parameters: parameters,
+            try Ledger(genesis: Genesis(chainID: "x", timestampMilliseconds: 0, validators: [Genesis.Validator(key: user, url: "http://127.0.0.1:8545")], authority: user.address, parameters: parameters,
                                         capacityTestProgram: Fixtures.capacityTestProgram))
         }
         #expect(throws: LedgerError.self) {
-            try Ledger(genesis: Genesis(chainID: "x", timestampMilliseconds: .max, authority: user.address, capacityTestProgram: Fixtures.capacityTestProgram))
+            try Ledger(genesis: Genesis(chainID: "x", timestampMilliseconds: .max, validators: [Genesis.Validator(key: user, url: "http://127.0.0.1:8545")], authority: user.address, capacityTestProgram: Fixtures.capacityTestProgram))
         }
         #expect(throws: LedgerError.self) {
-            try Ledger(genesis: Genesis(chainID: "x", timestampMilliseconds: 0, authority: user.address,
+            try Ledger(genesis: Genesis(chainID: "x", timestampMilliseconds: 0, validators: [Genesis.Validator(key: user, url: "http://127.0.0.1:8545")], authority: user.address,
                                         accounts: [Genesis.FundedAccount(address: user.address, balance: Limits.maxSupply),
                                                    Genesis.FundedAccount(address: otherUser.address, balance: 1)],
                                         capacityTestProgram: Fixtures.capacityTestProgram))
@@ -92,7 +92,7 @@ struct BlockTimestampTests {
         var (chain, _, _) = try chainWithProgram()
         var proposer = chain.ledger
         #expect(throws: LedgerError.self) {
-            try proposer.propose([], timestampMilliseconds: chain.now + chain.parameters.minBlockIntervalMilliseconds - 1, proposer: chain.authority.address)
+            try proposer.propose([], timestampMilliseconds: chain.now + chain.parameters.minBlockIntervalMilliseconds - 1, proposer: chain.authority)
         }
         let good = try chain.block([], interval: chain.parameters.minBlockIntervalMilliseconds)
         var early = good.block

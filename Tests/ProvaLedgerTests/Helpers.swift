@@ -23,9 +23,13 @@ func proofRequest(_ program: ProgramID, cpus: Int64 = 2, memoryGiB: Int64 = 2, g
 }
 
 /// Submits a request and returns the new task's ID.
+/// Commits a request in its own block, then the next block, in which its provers are drawn (by that block's beacon).
 func request(_ chain: inout TestChain, _ body: TransactionBody, by key: AccountKey = user) throws -> TaskID {
     let outcome = try chain.submit(body, by: key)
-    return try #require(outcome.transactions.first?.created)
+    let id = try #require(outcome.transactions.first?.created)
+    if let task = chain.task(id) { #expect(!task.attempts.contains { $0.worker != nil }, "a request's prover is drawn in a later block") }
+    try chain.block()
+    return id
 }
 
 func events(_ events: [LedgerEvent], _ kind: LedgerEvent.Kind, task: TaskID? = nil) -> [LedgerEvent] {

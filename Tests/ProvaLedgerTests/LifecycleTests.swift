@@ -69,14 +69,16 @@ struct RuleTests {
         expectConserved(chain.state)
     }
 
-    @Test("decline → reassigned at once without a strike; three missed windows jail a worker")
+    @Test("decline → reassigned in the next block without a strike; three missed windows jail a worker")
     func declineAndJail() throws {
         var (chain, keys, program) = try chainWithProgram()
         let id = try request(&chain, proofRequest(program))
         let first = try #require(chain.task(id)?.attempts.first?.worker)
         let key = try #require(keys.first { $0.address == first })
-        let outcome = try chain.submit(.declineTask(DeclineTask(task: id, attempt: 1, reason: "maintenance")), by: key)
-        #expect(events(outcome.events, .taskAssigned, task: id).first?.worker != first)
+        let declined = try chain.submit(.declineTask(DeclineTask(task: id, attempt: 1, reason: "maintenance")), by: key)
+        #expect(events(declined.events, .taskAssigned, task: id).isEmpty)
+        let redrawn = try chain.block()
+        #expect(events(redrawn.events, .taskAssigned, task: id).first.map { $0.worker != first } == true)
         #expect(chain.state.workers[first]?.strikes == 0)
 
         var workers = SimulatedWorkers(keys: keys, behaviour: [first: .silent])
@@ -108,7 +110,7 @@ struct RuleTests {
         // Every non-prover is silent or a wrong voter until verifiers are drawn; then we look at who was drawn.
         var workers = SimulatedWorkers(keys: keys)
         workers.observe(chain.outcomes[chain.outcomes.count - 1].events, state: chain.state)
-        try chain.run(&workers) { $0.tasks[id]?.slots.first?.state == .verifying }
+        try chain.run(&workers) { $0.tasks[id]?.attempts.first?.verifiers.isEmpty == false }
         let drawn = try #require(chain.task(id)?.attempts.first?.verifiers.map(\.worker))
         #expect(drawn.count == 3)
         let silent = drawn[0], wrong = drawn[1]
@@ -134,8 +136,11 @@ struct RuleTests {
         let balance = balanceBeforeOverhead(chain, user)
         let transaction = chain.sign(.requestVerification(RequestVerification(program: program, inputs: [Fixtures.input("in.json")],
             proof: [InputRef(path: "proof.bin", digest: SHA256Hex.of("placeholder"), size: 10)], verifiers: 3)), by: user)
-        let outcome = try chain.block([transaction])
-        let id = try #require(outcome.transactions.first?.created)
+        let included = try chain.block([transaction])
+        let id = try #require(included.transactions.first?.created)
+        // Its verifiers are drawn in the next block, by a beacon nobody knew when the request was signed.
+        #expect(chain.task(id)?.attempts[0].verifiers.isEmpty == true)
+        let outcome = try chain.block()
         let task = try #require(chain.task(id))
         #expect(task.kind == .verification)
         #expect(task.attempts[0].verifiers.count == 3)
@@ -158,7 +163,8 @@ struct RuleTests {
     func cancel() throws {
         var (chain, keys, program) = try chainWithProgram()
         let balance = balanceBeforeOverhead(chain, user)
-        let id = try request(&chain, proofRequest(program, seconds: 100))
+        let id = try #require(try chain.submit(proofRequest(program, seconds: 100), by: user).transactions.first?.created)
+        #expect(chain.task(id)?.state == .pending)
         try chain.submit(.cancelTask(CancelTask(task: id)), by: user)
         #expect(chain.task(id)?.state == .cancelled)
         #expect(balanceBeforeOverhead(chain, user) == balance)

@@ -107,6 +107,7 @@ struct RefusalTests {
         try expectRefusal(&chain, .submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [])), by: stranger, code: .notAssigned)
         let proof = OutputRef(path: "proof.bin", digest: SimulatedWorkers.validProofDigest(id), size: 64)
         try chain.submit(.submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [proof])), by: prover)
+        try chain.block()  // verifiers are drawn in the block after the delivery
         let delivered = try #require(chain.task(id) as TaskRecord?)
         let verifiers = delivered.attempts[0].verifiers.map(\.worker)
         #expect(verifiers.count == 3)

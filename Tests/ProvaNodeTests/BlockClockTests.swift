@@ -110,6 +110,7 @@ extension BlockClockTests {
             let request = RequestProof(program: program, inputs: [Fixtures.input("input.json")],
                                        resources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), timeLimitSeconds: 60)
             let task = try #require(try await node.send(.requestProof(request), by: node.user).outcome?.created)
+            try await node.nextBlock()
             let assigned = try await node.task(task)
             #expect(assigned.state == .assigned)
             let before = try await node.status()

@@ -20,6 +20,7 @@ struct FairnessTests {
             let request = RequestProof(program: program, inputs: [Fixtures.input("input.json")],
                                        resources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), timeLimitSeconds: 60)
             let task = try #require(try await node.send(.requestProof(request), by: node.user).outcome?.created)
+            try await node.nextBlock()
             let assigned = try await node.task(task)
             let prover = try #require(node.workers.first { $0.address == assigned.attempts.first?.worker })
 

@@ -24,6 +24,8 @@ struct FlowTests {
                                        resources: Resources(cpuMillicores: 2_000, memoryBytes: 2 * Units.gib), timeLimitSeconds: 60)
             let requested = try await node.send(.requestProof(request), by: node.user)
             let taskID = try #require(requested.outcome?.created)
+            // Its prover is drawn in the next block, by that block's beacon.
+            try await node.nextBlock()
             let assignment = try await node.first("the task's assignment", in: userEvents) {
                 $0.event.kind == .taskAssigned && $0.event.task == taskID
             }
@@ -47,6 +49,7 @@ struct FlowTests {
             let acceptCommit = try await node.submit(accept, waitForCommit: true).transaction
             #expect(resultCommit.status == .committed && acceptCommit.status == .committed)
             #expect(resultCommit.height == acceptCommit.height)
+            try await node.nextBlock()
             // A result with no acceptance before it is still refused on entry, and changes nothing.
             let refused = await #expect(throws: HTTPRefusal.self) {
                 try await node.send(.submitResult(SubmitResult(task: taskID, attempt: attempt + 1, exitCode: 0, outputs: [proof])), by: prover)

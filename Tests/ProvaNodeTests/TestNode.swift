@@ -134,6 +134,15 @@ struct TestNode: Sendable {
         return answer.transaction
     }
 
+    /// Waits for the next block: on a manual clock, moves the clock by `minBlockInterval` first. After a request or a
+    /// delivery, this is the block whose beacon draws its provers or verifiers (docs/PROTOCOL.md "Beacon").
+    func nextBlock() async throws {
+        let height = try await status().height
+        let blocks = node.committedHeights()
+        clock?.advance(by: files.parameters.minBlockIntervalMilliseconds)
+        try await ProvaTesting.eventually("block \(height + 1)", over: blocks) { try await status().height > height }
+    }
+
     func status() async throws -> ChainStatus { try await get("/v1/status") }
     func account(_ address: Address) async throws -> AccountView { try await get("/v1/accounts/\(address)") }
     func task(_ id: TaskID) async throws -> TaskRecord { try await get("/v1/tasks/\(id)") }

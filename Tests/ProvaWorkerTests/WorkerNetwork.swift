@@ -119,7 +119,8 @@ final class WorkerNetwork: Sendable {
         let newcomer = AccountKey(deterministicFrom: "worker-test-newcomer-\(tag)")
         let authority = AccountKey(deterministicFrom: "worker-test-authority-\(tag)")
         let genesis = Genesis(
-            chainID: "prova-worker-test", timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 1_000, authority: authority.address,
+            chainID: "prova-worker-test", timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 1_000,
+            validators: [Genesis.Validator(key: authority, url: NodeFiles.defaultValidatorURL)], authority: authority.address,
             parameters: parameters,
             accounts: [Genesis.FundedAccount(address: user.address, balance: 1_000 * MicroCredit.perCredit),
                        Genesis.FundedAccount(address: newcomer.address, balance: 1_000 * MicroCredit.perCredit)],
@@ -127,7 +128,7 @@ final class WorkerNetwork: Sendable {
             capacityTestProgram: CapacityTestProgram.deploy(imageDigest: images.capacity.digest))
         let nodeDirectory = directory.appendingPathComponent("node")
         _ = try NodeFiles.initialize(dataDirectory: nodeDirectory, chainID: genesis.chainID, genesis: genesis,
-                                     timestampMilliseconds: genesis.timestampMilliseconds)
+                                     timestampMilliseconds: genesis.timestampMilliseconds, key: authority)
         var logger = Logger(label: "prova.test.node")
         logger.logLevel = .warning
         let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: nodeDirectory, port: 0), logger: logger)

@@ -46,16 +46,14 @@ extension Ledger {
         if task.kind == .capacityTest {
             failCapacityTest(&task, slot: attempt.slot, reason: "declined its capacity test")
         } else {
-            // Declining early carries no strike (DESIGN §5 lets a worker give work back): the task is drawn again at once.
-            task.slots[attempt.slot].state = .waiting
-            task.slots[attempt.slot].currentAttempt = nil
-            task.slots[attempt.slot].waitingSinceMilliseconds = context.now
+            // Declining early carries no strike (DESIGN §5 lets a worker give work back): the task is drawn again, next block.
+            markWaiting(&task, slot: attempt.slot)
             updateTaskState(&task)
         }
         put(task)
     }
 
-    /// The assigned worker did not accept in the window: strike it and draw again at once.
+    /// The assigned worker did not accept in the window: strike it and draw again (next block).
     mutating func missAcceptance(_ task: inout TaskRecord, attempt number: Int) {
         let attempt = task.attempts[number - 1]
         task.attempts[number - 1].state = .missedAcceptance
@@ -69,9 +67,7 @@ extension Ledger {
             failCapacityTest(&task, slot: attempt.slot, reason: "did not accept its capacity test")
             return
         }
-        task.slots[attempt.slot].state = .waiting
-        task.slots[attempt.slot].currentAttempt = nil
-        task.slots[attempt.slot].waitingSinceMilliseconds = context.now
+        markWaiting(&task, slot: attempt.slot)
         updateTaskState(&task)
     }
 }

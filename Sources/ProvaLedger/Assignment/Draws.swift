@@ -49,7 +49,7 @@ extension Ledger {
     /// The prover for the next attempt of `task`, or nil when no eligible worker has room now. A capacity test goes to
     /// its target worker (no draw). The draw counter only moves on success, so a task that waits changes nothing until
     /// it is assigned.
-    mutating func drawProver(for task: inout TaskRecord, noRoom: inout NoRoomCache?) -> Address? {
+    mutating func drawProver(for task: inout TaskRecord, slot: Int, noRoom: inout NoRoomCache?) -> Address? {
         if let target = task.targetWorker {
             guard let worker = state.workers[target], worker.status != .exited, worker.status != .exiting,
                   task.resources.fits(in: worker.free) else { return nil }
@@ -57,7 +57,7 @@ extension Ledger {
             return target
         }
         let set = task.proverSet.flatMap { state.proverSets[$0] }
-        var random = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "prover")
+        var random = drawRandom(task: task.id, slot: slot, counter: task.draws + 1, role: "prover")
         let chosen: Address?
         if let policy = selectionPolicy {
             chosen = policy.chooseProver(among: eligibleWorkers(for: task.resources, excluding: task.provers, in: set), for: task, random: &random)
@@ -106,7 +106,7 @@ extension Ledger {
         let set = task.proverSet.flatMap { state.proverSets[$0] }
         var excluded = task.provers
         for duty in task.attempts[number - 1].verifiers { excluded.append(duty.worker) }
-        var random = SeededGenerator(previousBlockHash: context.previousHash, task: task.id, attempt: task.draws + 1, role: "verifier")
+        var random = drawRandom(task: task.id, slot: task.attempts[number - 1].slot, counter: task.draws + 1, role: "verifier")
         let resources = verifierResources(task)
         var chosen: [Address] = []
         var noCache: NoRoomCache?

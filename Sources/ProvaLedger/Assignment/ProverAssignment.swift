@@ -2,6 +2,7 @@ import ProvaCore
 
 /// The prover pass (DESIGN §5): every waiting slot, first come first served by creation order, is drawn a worker with
 /// room from the candidate index; a task none can take now stays waiting (its draw counter unchanged) until one can.
+/// A slot that began waiting in this block is drawn in the next (`DrawSeeds.swift`).
 extension Ledger {
     mutating func assignProvers() {
         let parameters = state.parameters
@@ -17,9 +18,10 @@ extension Ledger {
             let unconstrained = task.proverSet == nil && task.targetWorker == nil && selectionPolicy == nil
             if unconstrained, noRoom.contains(where: { $0.fits(in: task.resources) }) { continue }
             var changed = false
-            for index in task.slots.indices where task.slots[index].state == .waiting {
+            for index in task.slots.indices where task.slots[index].state == .waiting
+                && (task.targetWorker != nil || mayDraw(causedAt: task.slots[index].waitingSinceHeight)) {
                 let triedNobody = task.provers.isEmpty
-                guard let worker = drawProver(for: &task, noRoom: &tierRoom) else {
+                guard let worker = drawProver(for: &task, slot: index, noRoom: &tierRoom) else {
                     if unconstrained && triedNobody { noRoom.append(task.resources) }
                     break
                 }

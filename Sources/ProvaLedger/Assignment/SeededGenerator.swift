@@ -19,14 +19,17 @@ public struct SeededGenerator: Sendable, RandomNumberGenerator {
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
-    /// The selection seed of DESIGN §5: SHA-256(previous block hash ‖ task ID ‖ attempt ‖ role).
-    public init(previousBlockHash: String, task: TaskID, attempt: Int, role: String) {
-        var text = previousBlockHash
-        text.reserveCapacity(previousBlockHash.utf8.count + task.utf8.count + role.utf8.count + 24)
+    /// The seed of one draw (docs/PROTOCOL.md "Selection"): SHA-256(randomness ‖ task ID ‖ slot ‖ draw counter ‖ role),
+    /// `|`-separated, where the randomness is a block's beacon.
+    public init(randomness: String, task: TaskID, slot: Int, counter: Int, role: String) {
+        var text = randomness
+        text.reserveCapacity(randomness.utf8.count + task.utf8.count + role.utf8.count + 48)
         text += "|"
         text += task
         text += "|"
-        text += String(attempt)
+        text += String(slot)
+        text += "|"
+        text += String(counter)
         text += "|"
         text += role
         self.init(seed: text)

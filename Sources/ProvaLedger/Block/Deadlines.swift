@@ -27,6 +27,7 @@ extension Ledger {
                         guard duty.state == .pending, now > duty.deadlineMilliseconds else { continue }
                         changed = true
                         task.attempts[index].verifiers[dutyIndex].state = .missed
+                        task.attempts[index].verifierDrawCauseHeight = context.height
                         release(duty.worker, verifierResources(task))
                         emit(.verifierMissed, task: task.id, attempt: attempt.number, worker: duty.worker)
                         strike(duty.worker, reason: "missed the vote window", task: task.id)

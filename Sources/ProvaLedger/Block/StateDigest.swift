@@ -5,12 +5,12 @@ import ProvaCore
 /// change, so two validators that differ in any record after a block see different digests at once.
 ///
 /// `digest(n) = SHA-256(domain ‖ digest(n−1) ‖ header position ‖ changed records ‖ totals ‖ events)`, every part in the
-/// injective digest encoding of ProvaCore (`DigestEncoding`): the header's height, timestamp, proposer and transactions
-/// hash; then, kind by kind in a fixed order, each changed record's key and its whole new value, in the order the block first changed them
+/// injective digest encoding of ProvaCore (`DigestEncoding`): the header's height, timestamp, proposer, beacon and
+/// transactions hash; then, kind by kind in a fixed order, each changed record's key and its whole new value, in the order the block first changed them
 /// (reservations of capacity included, since they are part of the worker record); then the totals; then every event of
 /// the block in order. Nothing a sender writes (a decline reason, a memo) can be mistaken for another field.
 extension Ledger {
-    static let stateDigestDomain = "prova/state-digest/v2"
+    static let stateDigestDomain = "prova/state-digest/v3"
 
     func nextDigest(after header: BlockHeader) -> String {
         var writer = DigestWriter()
@@ -19,6 +19,7 @@ extension Ledger {
         writer.write(header.height)
         writer.write(header.timestampMilliseconds)
         writer.write(header.proposer)
+        writer.write(header.beacon)
         writer.write(header.transactionsHash)
         let changes = state.changes
         // Accounts, tasks, workers and events, changed by the thousand in a busy block, take the encoding's fast path.

@@ -25,7 +25,7 @@ extension Ledger {
     mutating func scheduleIdleTests() {
         let rate = state.parameters.idleTestPartsPerMillion
         guard rate > 0 else { return }
-        var rng = SeededGenerator(seed: "\(context.previousHash)|idle-tests|\(context.height)")
+        var rng = drawRandom(task: "idle-tests", slot: 0, counter: Int(truncatingIfNeeded: context.height), role: "idle-test")
         for address in state.candidates.addresses where rng.chance(partsPerMillion: rate) {
             guard let worker = state.workers[address], worker.reserved == .zero, worker.capacityTest == nil else { continue }
             startCapacityTest(for: address)

@@ -15,6 +15,7 @@ extension Ledger {
         if body.succeeded {
             attempt.state = .delivered
             attempt.deliveredAtMilliseconds = context.now
+            attempt.verifierDrawCauseHeight = context.height
             task.attempts[body.attempt - 1] = attempt
             task.slots[attempt.slot].state = .verifying
             if task.deliveredAtMilliseconds == nil { task.deliveredAtMilliseconds = context.now }

@@ -41,7 +41,7 @@ extension Ledger {
         task.attempts = [Attempt(number: 1, slot: 0, worker: nil, state: .delivered, assignedAtMilliseconds: context.now,
                                  acceptDeadlineMilliseconds: context.now, acceptedAtMilliseconds: context.now, runDeadlineMilliseconds: nil,
                                  result: SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: proofOutputs), deliveredAtMilliseconds: context.now,
-                                 verifiers: [], verifiersNeeded: Int(body.verifiers), verifierReplacements: 0, decidedAtMilliseconds: nil, failure: nil)]
+                                 verifierDrawCauseHeight: context.height, verifiers: [], verifiersNeeded: Int(body.verifiers), verifierReplacements: 0, decidedAtMilliseconds: nil, failure: nil)]
         task.slots[0].state = .verifying
         task.slots[0].currentAttempt = 1
         task.state = .delivered
@@ -75,7 +75,8 @@ extension Ledger {
                  timeLimitSeconds: Seconds, environment: [String], redundancy: Int64, verifiers: Int64, proverSet: String?,
                  feePerSlot: MicroCredits, workflow: WorkflowID? = nil, step: String? = nil, targetWorker: Address? = nil) -> TaskRecord {
         let slots = (0..<Int(redundancy)).map {
-            Slot(index: $0, state: .waiting, fee: feePerSlot, failedAttempts: 0, waitingSinceMilliseconds: context.now, currentAttempt: nil)
+            Slot(index: $0, state: .waiting, fee: feePerSlot, failedAttempts: 0, waitingSinceMilliseconds: context.now,
+                 waitingSinceHeight: context.height, currentAttempt: nil)
         }
         return TaskRecord(id: id, kind: kind, requester: requester, program: program, inputs: inputs, proof: [], resources: resources,
                     timeLimitSeconds: timeLimitSeconds, environment: environment, redundancy: redundancy, verifierCount: verifiers,

@@ -14,8 +14,7 @@ extension Ledger {
         }
         let attempts = task.slots[index].failedAttempts
         if attempts < state.parameters.maxAttempts {
-            task.slots[index].state = .waiting
-            task.slots[index].waitingSinceMilliseconds = context.now
+            markWaiting(&task, slot: index)
             changeTotals { $0.fallbacks += 1 }
             emit(.fallback, task: task.id, attempt: number, account: task.requester, detail: "attempt \(number) failed (\(reason)); drawing a new prover")
         } else {

@@ -9,7 +9,14 @@ extension Ledger {
             work.verifying.drop(sequence, id)
             guard var task = state.tasks[id], task.slots.contains(where: { $0.state == .verifying }) else { continue }
             var changed = false
+            var deferred = false
             for index in task.attempts.indices where task.attempts[index].state == .delivered {
+                // Verifiers for a delivery (or to replace one that missed its vote) are drawn in a later block than
+                // the one that made them necessary, by its beacon: a prover cannot time its result to a known seed.
+                guard mayDraw(causedAt: task.attempts[index].verifierDrawCauseHeight) else {
+                    deferred = true
+                    continue
+                }
                 let number = index + 1
                 if task.attempts[index].verifiers.isEmpty {
                     task.attempts[index].verifiersNeeded = min(Int(task.verifierCount), possibleVerifiers(for: task))
@@ -43,7 +50,11 @@ extension Ledger {
                     tally(&task, attempt: number, allowInconclusive: true)
                 }
             }
-            if changed { put(task) }
+            if changed {
+                put(task)
+            } else if deferred {
+                work.verifying[sequence] = id
+            }
         }
     }
 

@@ -18,14 +18,28 @@ struct WorkIndex: Sendable {
     /// The earliest deadline each task has in `deadlines`; entries of the heap that disagree are stale.
     var scheduled: [TaskID: Milliseconds] = [:]
     var deadlines = DeadlineHeap()
+    /// The latest block whose events made a draw necessary (`Ledger.drawsAwaitNextBlock`); nil before any did.
+    var drawsCausedAtHeight: UInt64?
     var isStale = false
 
     /// Adds the entries `task` needs; `verifierWork` is whether one of its delivered attempts needs the verifier pass.
     mutating func note(_ task: TaskRecord, verifierWork: Bool, nextDeadline: Milliseconds?) {
-        if task.slots.contains(where: { $0.state == .waiting }) { waiting[task.sequence] = task.id }
-        if verifierWork { verifying[task.sequence] = task.id }
+        for slot in task.slots where slot.state == .waiting {
+            waiting[task.sequence] = task.id
+            noteDrawCause(at: slot.waitingSinceHeight)
+        }
+        if verifierWork {
+            verifying[task.sequence] = task.id
+            for attempt in task.attempts where attempt.state == .delivered {
+                noteDrawCause(at: attempt.verifierDrawCauseHeight)
+            }
+        }
         if let workflow = task.workflow { workflows.insert(workflow) }
         if let deadline = nextDeadline { schedule(task.id, sequence: task.sequence, at: deadline) }
+    }
+
+    private mutating func noteDrawCause(at height: UInt64) {
+        drawsCausedAtHeight = Swift.max(drawsCausedAtHeight ?? height, height)
     }
 
     /// Makes sure the task is looked at once `deadline` has passed (an earlier scheduled look covers it).

@@ -53,6 +53,12 @@ public enum ECVRF: Sendable {
         return hashOutput(cofactorGammaEncoding: encoded[3])
     }
 
+    /// Whether `publicKey` passes RFC 9381's validate_key: a canonical encoding of a point that is not of small order.
+    public static func isValidPublicKey(_ publicKey: [UInt8]) -> Bool {
+        guard let y = EdwardsPoint(encoding: publicKey) else { return false }
+        return !y.multipliedByCofactor().isIdentity
+    }
+
     /// The 32-byte public key of a seed (must equal the Ed25519 public key of RFC 8032 for that seed).
     /// Returns an empty array when the seed is not 32 bytes.
     public static func publicKey(seed: [UInt8]) -> [UInt8] {
