@@ -7,8 +7,8 @@ import ProvaCore
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Show, list and watch tasks.",
-        subcommands: [Show.self, List.self, Watch.self])
+        abstract: "Show, list, watch and cancel tasks; read their runs' logs.",
+        subcommands: [Show.self, List.self, Watch.self, Logs.self, Cancel.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a task: attempts, results, votes and money.")
@@ -60,14 +60,27 @@ struct TaskCommand: AsyncParsableCommand {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow a task live until it is verified or failed.",
-            discussion: "On a terminal, one line updates in place; piped, a line per change. Exits 0 when verified, 1 otherwise.")
+            discussion: """
+            On a terminal, one line updates in place; piped, a line per change. With --logs, each run's stdout, stderr, \
+            exit reason and usage are printed as it reports. Exits 0 when verified, 1 otherwise.
+
+            Example: prova task watch 9c1e… --logs
+            """)
         @Argument(help: "Task ID.") var id: String
+        @Flag(help: "Also print each prover run's logs and exit reason as it reports.") var logs = false
         @OptionGroup var options: NodeOptions
 
         func run() async throws {
             try await reportingErrors {
                 let client = try options.client()
-                let final = try await watchWithProgress(client, task: id, showProgress: !options.json)
+                let printer = logs && !options.json ? RunLogPrinter() : nil
+                let final = try await watchWithProgress(client, task: id, showProgress: !options.json) { record, line in
+                    guard let printer else { return }
+                    let fresh = printer.unprinted(try await client.runLogs(of: record))
+                    guard !fresh.isEmpty else { return }
+                    line.finish()
+                    for log in fresh { RunLogPrinter.print(log) }
+                }
                 if options.json { try Output.json(final) }
                 if final.state != .verified { throw ExitCode.failure }
             }
