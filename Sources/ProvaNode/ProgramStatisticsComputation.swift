@@ -16,12 +16,17 @@ enum ProgramStatisticsComputation {
         var askedGPUs: [Int64] = []
         var timeShares: [Int64] = []
         var memoryShares: [Int64] = []
+        // The limits runs were killed at: the next request should ask for more than those.
+        var timeLimitsHit: [Seconds] = []
+        var memoryLimitsHit: [ByteCount] = []
         for task in tasks where task.kind == .proof {
             byState[task.state.rawValue, default: 0] += 1
             for attempt in task.attempts {
                 if let reason = RunOutcome.failureReason(of: attempt) { failures[reason, default: 0] += 1 }
                 guard let result = attempt.result else { continue }
                 runs += 1
+                if result.timedOut { timeLimitsHit.append(task.timeLimitSeconds) }
+                if result.oomKilled { memoryLimitsHit.append(task.resources.memoryBytes) }
                 guard result.succeeded else { continue }
                 let usage = result.usage
                 walls.append(usage.wallMilliseconds)
@@ -42,9 +47,9 @@ enum ProgramStatisticsComputation {
         let cpu = UsageSummary(cpus)
         let memory = UsageSummary(memories)
         var suggestion: ResourceSuggestion?
-        if let requested, let wall, let cpu, let memory, let limit = UsageSummary(limits)?.median {
-            suggestion = suggest(requested: requested, timeLimit: limit, wall: wall, cpu: cpu, memory: memory, runs: walls.count,
-                                 outOfMemory: failures["out of memory"] ?? 0, timedOut: failures["time limit"] ?? 0)
+        if let requested, let wall, let cpu, let memory {
+            suggestion = suggest(requested: requested, wall: wall, cpu: cpu, memory: memory, runs: walls.count,
+                                 timeLimitsHit: timeLimitsHit, memoryLimitsHit: memoryLimitsHit)
         }
         return ProgramStatistics(
             program: program.id, name: program.deploy.name, tasksRequested: program.tasksRequested, tasksVerified: program.tasksVerified,
@@ -54,21 +59,21 @@ enum ProgramStatisticsComputation {
             timeUsedPercent: UsageSummary(timeShares)?.median, memoryUsedPercent: UsageSummary(memoryShares)?.median, suggestion: suggestion)
     }
 
-    /// Headroom of 1.5 × the largest successful run, rounded up (time to 5 s, memory to 64 MiB); at least double what
-    /// was asked when runs were killed at that limit. CPU: what was asked, unless the runs used under half of it.
-    static func suggest(requested: Resources, timeLimit: Seconds, wall: UsageSummary, cpu: UsageSummary, memory: UsageSummary, runs: Int,
-                        outOfMemory: Int, timedOut: Int) -> ResourceSuggestion {
+    /// Headroom of 1.5 × the largest successful run, rounded up (time to 5 s, memory to 64 MiB); at least double the
+    /// largest limit a run was killed at. CPU: what was asked, unless the runs used under half of it.
+    static func suggest(requested: Resources, wall: UsageSummary, cpu: UsageSummary, memory: UsageSummary, runs: Int,
+                        timeLimitsHit: [Seconds], memoryLimitsHit: [ByteCount]) -> ResourceSuggestion {
         var seconds = roundUp(wall.max * 3 / 2, to: 5_000) / 1_000
         var notes = ["1.5 × the longest of \(runs) successful runs (\(Units.formatDuration(max(wall.max / 1_000, 1))))"]
-        if timedOut > 0 {
-            seconds = max(seconds, timeLimit * 2)
-            notes.append("\(timedOut) run(s) hit the time limit, so at least twice \(Units.formatDuration(timeLimit))")
+        if let limit = timeLimitsHit.max() {
+            seconds = max(seconds, limit * 2)
+            notes.append("\(timeLimitsHit.count) run(s) were killed at their time limit, so at least twice \(Units.formatDuration(limit))")
         }
         var bytes = roundUp(memory.max * 3 / 2, to: 64 * Units.mib)
         notes.append("memory 1.5 × the largest peak (\(Units.formatBytes(memory.max)))")
-        if outOfMemory > 0 {
-            bytes = max(bytes, requested.memoryBytes * 2)
-            notes.append("\(outOfMemory) run(s) were OOM-killed, so at least twice \(Units.formatBytes(requested.memoryBytes))")
+        if let limit = memoryLimitsHit.max() {
+            bytes = max(bytes, limit * 2)
+            notes.append("\(memoryLimitsHit.count) run(s) were OOM-killed, so at least twice \(Units.formatBytes(limit))")
         }
         // Cores in use, median over runs, in millicores: CPU time ÷ wall time.
         let used = wall.median > 0 ? cpu.median * 1_000 / wall.median : requested.cpuMillicores

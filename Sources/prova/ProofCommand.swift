@@ -82,7 +82,10 @@ struct ProofCommand: AsyncParsableCommand {
                     try await watchWithProgress(client, task: taskID, showProgress: !options.json)
                 }
                 if options.json { try Output.json(final) }
-                if final.state != .verified { throw ExitCode.failure }
+                if final.state != .verified {
+                    if !options.json { Output.standardError(TaskCommand.failureHint(final)) }
+                    throw ExitCode.failure
+                }
             }
         }
     }

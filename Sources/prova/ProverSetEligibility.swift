@@ -10,11 +10,18 @@ enum ProverSetEligibility {
         let needed = Int(verifiers) + (needsProver ? 1 : 0)
         let list = eligible.isEmpty ? "none" : eligible.map { Output.short($0.address) }.joined(separator: ", ")
         Output.standardError("prover set '\(name)': \(eligible.count) eligible worker(s): \(list)")
-        if eligible.count < needed {
-            let role = needsProver ? "a prover and \(verifiers) verifier(s)" : "\(verifiers) verifier(s)"
-            Output.standardError("warning: '\(name)' has \(eligible.count) active, joined worker(s) but \(role) need \(needed); "
-                + "the request waits for more, and votes are lowered to the workers that can verify. Ask workers to run "
-                + "`prova prover-set join \(name)`, or lower --verifiers")
+        guard eligible.count < needed else { return }
+        let role = needsProver ? "a prover and \(verifiers) verifier(s)" : "\(verifiers) verifier(s)"
+        let consequence: String
+        let voters = eligible.count - (needsProver ? 1 : 0)
+        if eligible.isEmpty {
+            consequence = "nobody can take it until a worker joins"
+        } else if voters <= 0 {
+            consequence = needsProver ? "with no other worker to verify it, the proof is accepted unverified" : "nobody can verify it, so it is refunded"
+        } else {
+            consequence = "the votes are lowered to the \(voters) that can verify"
         }
+        Output.standardError("warning: '\(name)' has \(eligible.count) active, joined worker(s) but \(role) need \(needed): \(consequence). "
+            + "Ask workers to run `prova prover-set join \(name)`, or lower --verifiers")
     }
 }

@@ -14,7 +14,8 @@ final class RunLogPrinter: @unchecked Sendable {
         lock.withLock {
             logs.filter { log in
                 guard log.exitReason != nil || log.vote != nil || log.note != nil && !isOpen(log) else { return false }
-                return printed.insert("\(log.attempt)/\(log.role.rawValue)/\(log.worker ?? "-")/\(log.state)").inserted
+                // One run is printed once, when it has reported, whatever its attempt's state becomes afterwards.
+                return printed.insert("\(log.attempt)/\(log.role.rawValue)/\(log.worker ?? "-")").inserted
             }
         }
     }
@@ -30,8 +31,8 @@ final class RunLogPrinter: @unchecked Sendable {
         Swift.print(header)
         var rows: [(String, String?)] = [("  exit", log.exitReason), ("  vote", log.vote?.rawValue)]
         if let usage = log.usage {
-            rows.append(("  usage", "wall \(Output.clock(milliseconds: usage.wallMilliseconds)) of a \(Units.formatDuration(log.timeLimitSeconds)) limit, "
-                + "cpu \(Output.clock(milliseconds: usage.cpuMilliseconds)) on \(Units.formatCPU(log.requested.cpuMillicores)), "
+            rows.append(("  usage", "wall \(ProgramCommand.seconds(usage.wallMilliseconds)) of a \(Units.formatDuration(log.timeLimitSeconds)) limit, "
+                + "cpu \(ProgramCommand.seconds(usage.cpuMilliseconds)) on \(Units.formatCPU(log.requested.cpuMillicores)), "
                 + "peak memory \(Units.formatBytes(usage.peakMemoryBytes)) of \(Units.formatBytes(log.requested.memoryBytes))"))
         }
         rows += [("  message", log.message), ("  failure", log.failure), ("  note", log.note)]

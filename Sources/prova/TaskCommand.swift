@@ -82,9 +82,19 @@ struct TaskCommand: AsyncParsableCommand {
                     for log in fresh { RunLogPrinter.print(log) }
                 }
                 if options.json { try Output.json(final) }
-                if final.state != .verified { throw ExitCode.failure }
+                if final.state != .verified {
+                    if !options.json, !logs { Output.standardError(TaskCommand.failureHint(final)) }
+                    throw ExitCode.failure
+                }
             }
         }
+    }
+
+    /// What to do after a task ended without a verified proof.
+    static func failureHint(_ task: TaskRecord) -> String {
+        task.attempts.contains { $0.result != nil }
+            ? "task \(task.id) ended \(task.state.rawValue); read what the program printed and why each run ended with `prova task logs \(task.id)`"
+            : "task \(task.id) ended \(task.state.rawValue); see its attempts with `prova task show \(task.id)`"
     }
 
     static func describe(_ task: TaskRecord) {

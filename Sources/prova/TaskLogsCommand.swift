@@ -33,9 +33,13 @@ extension TaskCommand {
                 let client = try options.client()
                 let role = RunRole(rawValue: self.role) ?? .prover
                 guard follow else {
-                    let logs = try await client.runLogs(of: try await client.task(id), attempt: attempt, role: role)
+                    let record = try await client.task(id)
+                    let logs = try await client.runLogs(of: record, attempt: attempt, role: role)
                     if options.json { return try Output.json(logs) }
-                    guard !logs.isEmpty else { return print("task \(id) has no \(role.rawValue) runs yet; follow it with `prova task logs \(id) --follow`") }
+                    guard !logs.isEmpty else {
+                        if record.state.isTerminal { return print("task \(id) ended \(record.state.rawValue) with no \(role.rawValue) runs") }
+                        return print("task \(id) has no \(role.rawValue) runs yet; follow it with `prova task logs \(id) --follow`")
+                    }
                     for (index, log) in logs.enumerated() {
                         if index > 0 { print("") }
                         RunLogPrinter.print(log)
