@@ -119,12 +119,13 @@ struct TaskCommand: AsyncParsableCommand {
             print(line)
             var rows: [(String, String?)] = [("  assigned", Output.time(attempt.assignedAtMilliseconds)), ("  accepted", Output.time(attempt.acceptedAtMilliseconds))]
             if let result = attempt.result {
-                var status = "exit \(result.exitCode)"
-                if result.timedOut { status += ", timed out" }
-                if result.oomKilled { status += ", out of memory" }
+                let status = RunOutcome.describe(result, memoryBytes: task.resources.memoryBytes, timeLimitSeconds: task.timeLimitSeconds)
                 rows.append(("  result", status + (result.message.map { " — \($0)" } ?? "")))
                 rows.append(("  usage", "wall \(Output.clock(milliseconds: result.usage.wallMilliseconds)), cpu \(Output.clock(milliseconds: result.usage.cpuMilliseconds)), peak memory \(Units.formatBytes(result.usage.peakMemoryBytes))"))
                 for output in result.outputs { rows.append(("  output", "\(output.path) \(Units.formatBytes(output.size)) \(output.digest)")) }
+                if result.stdoutDigest != nil || result.stderrDigest != nil {
+                    rows.append(("  logs", "prova task logs \(task.id) --attempt \(attempt.number)"))
+                }
             }
             if !attempt.verifiers.isEmpty {
                 let voted = attempt.verifiers.filter { $0.vote != nil }.count

@@ -54,17 +54,40 @@ struct InsightTests {
             try await vote(live, task, attempt: 2, .valid)
             #expect(try await client.task(task).state == .verified)
 
-            let statistics = try await client.programStatistics(program)
-            #expect(statistics.tasksConsidered == 1 && statistics.tasksByState == ["verified": 1])
-            #expect(statistics.runs == 2 && statistics.runsSucceeded == 1)
-            #expect(statistics.failuresByReason == ["out of memory": 1])
-            #expect(statistics.wallMilliseconds == UsageSummary(median: 10_000, p90: 10_000, max: 10_000))
-            #expect(statistics.timeUsedPercent == 16 && statistics.memoryUsedPercent == 25)
-            let suggestion = try #require(statistics.suggestion)
+            let first = try await client.programStatistics(program)
+            #expect(first.tasksConsidered == 1 && first.tasksByState == ["verified": 1])
+            #expect(first.runs == 2 && first.runsSucceeded == 1)
+            #expect(first.failuresByReason == ["out of memory": 1])
+            #expect(first.wallMilliseconds == UsageSummary(median: 10_000, p90: 10_000, max: 10_000))
+            #expect(first.timeUsedPercent == 16 && first.memoryUsedPercent == 25)
             // 1.5 × 10 s rounded up to 5 s; an OOM kill at 2 GiB asks for at least twice that; CPU use (1.5 of 2 cores) keeps 2.
-            #expect(suggestion.timeLimitSeconds == 15)
+            #expect(first.suggestion?.timeLimitSeconds == 15)
+            #expect(first.suggestion?.resources == Resources(cpuMillicores: 2_000, memoryBytes: 4 * Units.gib))
+            #expect(first.suggestion?.basis.contains("OOM-killed") == true)
+
+            // A second task with a 20 s limit: its first run is killed at the limit, its fallback takes 12 s.
+            var shorter = request
+            shorter.timeLimitSeconds = 20
+            let second = try client.createdID(try await client.requestProof(shorter, signedBy: live.user), what: "request")
+            _ = try await prove(live, second, attempt: 1) { number in
+                SubmitResult(task: second, attempt: number, exitCode: 143, timedOut: true, outputs: [], usage: MeasuredUsage(wallMilliseconds: 20_500))
+            }
+            _ = try await prove(live, second, attempt: 2) { number in
+                SubmitResult(task: second, attempt: number, exitCode: 0, outputs: [OutputRef(path: "proof.bin", digest: SHA256Hex.of("proof"), size: 5)],
+                             usage: MeasuredUsage(wallMilliseconds: 12_000, cpuMilliseconds: 12_000, peakMemoryBytes: 512 * Units.mib))
+            }
+            try await vote(live, second, attempt: 2, .valid)
+            let statistics = try await client.programStatistics(program)
+            #expect(statistics.tasksConsidered == 2 && statistics.runs == 4 && statistics.runsSucceeded == 2)
+            #expect(statistics.failuresByReason == ["out of memory": 1, "time limit": 1])
+            #expect(statistics.wallMilliseconds == UsageSummary(median: 10_000, p90: 12_000, max: 12_000))
+            let suggestion = try #require(statistics.suggestion)
+            // 1.5 × 12 s is 20 s, but a run was killed at 20 s: at least twice that.
+            #expect(suggestion.timeLimitSeconds == 40)
             #expect(suggestion.resources == Resources(cpuMillicores: 2_000, memoryBytes: 4 * Units.gib))
-            #expect(suggestion.basis.contains("OOM-killed"))
+            #expect(suggestion.basis.contains("killed at their time limit, so at least twice 20s"), "\(suggestion.basis)")
+            let oneTask = try await client.programStatistics(program, limit: 1)
+            #expect(oneTask.tasksConsidered == 1 && oneTask.failuresByReason == ["time limit": 1])
 
             let logs = try await client.runLogs(of: try await client.task(task))
             #expect(logs.map(\.exitReason) == ["OOM-killed at 2GiB (exit code 137)", "exited 0"])
