@@ -11,19 +11,26 @@ extension ChainStore {
     }
 
     /// Events of `kinds` whose `account` or `worker` is `address`, plus the `transferred` events whose recipient it is,
-    /// that come before `before` (all when nil), newest first, at most `limit` of each.
+    /// that come before `before` (all when nil), newest first, at most `limit` of each kind of match (an event may come
+    /// more than once).
     public func accountEvents(_ address: Address, kinds: [LedgerEvent.Kind], before: HistoryCursor?,
                               limit: Int) throws -> [(height: UInt64, position: Int, event: LedgerEvent)] {
         let cursor = before ?? HistoryCursor(height: UInt64(Int64.max), key: 0)
         let placeholders = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
         let older = "(height < ? OR (height = ? AND position * 2 + 1 < ?))"
         return try read { db in
-            let own = try Row.fetchAll(db, sql: """
-                SELECT height, position, body FROM events
-                WHERE (account = ? OR worker = ?) AND kind IN (\(placeholders)) AND \(older)
-                ORDER BY height DESC, position DESC LIMIT ?
-                """, arguments: StatementArguments([address, address] + kinds.map(\.rawValue)
-                                                   + [Int64(cursor.height), Int64(cursor.height), cursor.key, Int64(limit)]))
+            // One query per indexed column (events_account, events_worker), each read newest first up to the limit,
+            // rather than an OR that would sort every matching row; an event naming the address in both comes twice,
+            // and the caller keeps one.
+            var own: [Row] = []
+            for column in ["account", "worker"] {
+                own += try Row.fetchAll(db, sql: """
+                    SELECT height, position, body FROM events
+                    WHERE \(column) = ? AND kind IN (\(placeholders)) AND \(older)
+                    ORDER BY height DESC, position DESC LIMIT ?
+                    """, arguments: StatementArguments([address] + kinds.map(\.rawValue)
+                                                       + [Int64(cursor.height), Int64(cursor.height), cursor.key, Int64(limit)]))
+            }
             let received = try Row.fetchAll(db, sql: """
                 SELECT height, position, body FROM events
                 WHERE kind = 'transferred' AND \(AccountHistoryQueries.transferRecipient) = ? AND \(older)
