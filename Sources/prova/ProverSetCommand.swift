@@ -64,8 +64,8 @@ struct ProverSetCommand: AsyncParsableCommand {
         @OptionGroup var options: NodeOptions
 
         func run() async throws {
-            let workerKey = try WorkerCommand.loadKey(name: key, file: keyFile)
             try await reportingErrors {
+                let workerKey = try WorkerCommand.loadKey(name: key, file: keyFile)
                 let status = try await options.client().joinProverSet(name, signedBy: workerKey)
                 if options.json { return try Output.json(status) }
                 print("worker \(workerKey.address) joined prover set '\(name)' in block \(status.height.map(String.init) ?? "?")")
