@@ -30,7 +30,9 @@ extension ProvaClient {
 
     /// Signs `body` with `key` at the account's next nonce and submits it, waiting for the commit.
     /// The chain (ID and genesis hash) is read from the node unless given. Checks the body's shape locally first, so a
-    /// malformed request fails before any round trip. Two concurrent `send`s from one key may race for a nonce; serialize them.
+    /// malformed request fails before any round trip. When another sender of the same key (a worker daemon sending its
+    /// duties) takes the nonce first, the body is signed again at the new next nonce, a few times; still, serialize
+    /// concurrent `send`s from one key where you can.
     public func send(_ body: TransactionBody, signedBy key: AccountKey, chain: ChainIdentity? = nil,
                      timeout: Duration = .seconds(30)) async throws -> TransactionStatus {
         do {
@@ -40,12 +42,23 @@ extension ProvaClient {
         }
         let identity: ChainIdentity
         if let chain { identity = chain } else { identity = try await self.chain() }
-        let nonce = try await account(key.address).nextNonce
-        let unsigned = UnsignedTransaction(chain: identity, sender: key.publicKeyHex, nonce: nonce, body: body)
-        let signed: SignedTransaction
-        do { signed = try unsigned.signed(by: key) } catch {
-            throw ClientError(.badEncoding, "the transaction cannot be encoded canonically", cause: "\(error)")
+        var conflicts = 0
+        while true {
+            let nonce = try await account(key.address).nextNonce
+            let unsigned = UnsignedTransaction(chain: identity, sender: key.publicKeyHex, nonce: nonce, body: body)
+            let signed: SignedTransaction
+            do { signed = try unsigned.signed(by: key) } catch {
+                throw ClientError(.badEncoding, "the transaction cannot be encoded canonically", cause: "\(error)")
+            }
+            do {
+                return try await submit(signed, waitForCommit: true, timeout: timeout)
+            } catch let error as ClientError where error.code.isNonceMismatch && conflicts < Self.nonceConflictRetries {
+                // Nothing of this transaction was committed (a nonce taken by another is refused whole): sign it again.
+                conflicts += 1
+            }
         }
-        return try await submit(signed, waitForCommit: true, timeout: timeout)
     }
+
+    /// How many times `send` signs again after another sender of the key took its nonce.
+    static let nonceConflictRetries = 3
 }

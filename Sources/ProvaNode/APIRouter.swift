@@ -11,6 +11,7 @@ public enum APIRouter {
         router.add(middleware: APIErrorMiddleware(metrics: node.metrics))
         addTransactionRoutes(router, node: node)
         addChainRoutes(router, node: node)
+        addInsightRoutes(router, node: node)
         addBlobRoutes(router, node: node)
         addEventRoutes(router, node: node)
         addOperationRoutes(router, node: node)

@@ -43,6 +43,14 @@ enum ChainSchema {
             try db.execute(sql: "ALTER TABLE transactions ADD COLUMN body TEXT NOT NULL DEFAULT ''")
             try db.execute(sql: "ALTER TABLE transactions ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("v4-account-history") { db in
+            // An account's history (GET /v1/accounts/{address}/history): the fees it paid, found by the sender its
+            // transactions' outcomes name, and the transfers it received, named by the `transferred` event's detail.
+            try db.execute(sql: """
+                CREATE INDEX transactions_sender ON transactions(\(AccountHistoryQueries.outcomeSender), height);
+                CREATE INDEX events_transfer_recipient ON events(\(AccountHistoryQueries.transferRecipient), height) WHERE kind = 'transferred';
+                """)
+        }
         return migrator
     }
 }

@@ -6,8 +6,8 @@ import ProvaCore
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
-        abstract: "Show balances, transfer credits, get devnet credits.",
-        subcommands: [Show.self, Transfer.self, Faucet.self])
+        abstract: "Show balances and history, transfer credits, get devnet credits.",
+        subcommands: [Show.self, History.self, Transfer.self, Faucet.self])
 
     /// An address as given, or the address of a stored key of that name.
     static func address(of nameOrAddress: String) throws -> Address {

@@ -7,8 +7,8 @@ import ProvaCore
 struct ProgramCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "program",
-        abstract: "Deploy a prover and its verifier, list and show programs.",
-        subcommands: [Deploy.self, List.self, Show.self])
+        abstract: "Deploy a prover and its verifier, list, show and retire programs.",
+        subcommands: [Deploy.self, List.self, Show.self, Retire.self])
 
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -90,14 +90,29 @@ struct ProgramCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a program.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a program and how its tasks went: failures by reason, run time and memory against the limits asked.",
+            discussion: """
+            The statistics cover the program's newest --tasks tasks. "suggested request" is what to ask next time: 1.5 × \
+            the longest successful run and the largest peak memory, more when runs were killed at their limit \
+            (`prova quote --program ID` prices it).
+
+            Example: prova program show 3f2a…
+            """)
         @Argument(help: "Program ID.") var id: String
+        @Option(help: "How many of its newest tasks the statistics cover (1 to 1000).") var tasks: Int = 200
         @OptionGroup var options: NodeOptions
+
+        func validate() throws {
+            guard (1...1_000).contains(tasks) else { throw ValidationError("--tasks must be 1 to 1000") }
+        }
 
         func run() async throws {
             try await reportingErrors {
-                let program = try await options.client().program(id)
-                if options.json { return try Output.json(program) }
+                let client = try options.client()
+                let program = try await client.program(id)
+                let statistics = try await client.programStatistics(id, limit: tasks)
+                if options.json { return try Output.json(ProgramView(program: program, statistics: statistics)) }
                 let deploy = program.deploy
                 Output.fields([
                     ("program", program.id), ("name", deploy.name), ("owner", program.owner),
@@ -109,9 +124,88 @@ struct ProgramCommand: AsyncParsableCommand {
                     ("tasks", "\(program.tasksRequested) requested, \(program.tasksVerified) verified, \(program.tasksFailed) failed"),
                     ("strikes", String(program.strikes)),
                     ("blocked", program.blocked ? (program.blockedReason ?? "yes") : nil),
+                    ("retired", program.retired ? "yes: it takes no new requests" : nil),
+                    ("deposit", program.deposit > 0 ? Output.credits(program.deposit) : nil),
                 ])
+                print("")
+                ProgramCommand.describe(statistics)
             }
         }
+    }
+
+    /// The statistics part of `program show`.
+    static func describe(_ statistics: ProgramStatistics) {
+        print("over its last \(statistics.tasksConsidered) task(s): \(statistics.runs) run(s), \(statistics.runsSucceeded) succeeded")
+        let states = statistics.tasksByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let failures = statistics.failuresByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) × \($0.value)" }
+            .joined(separator: ", ")
+        var rows: [(String, String?)] = [("  tasks", states.isEmpty ? nil : states), ("  failures", failures.isEmpty ? "none" : failures)]
+        if let wall = statistics.wallMilliseconds, let limit = statistics.requestedTimeLimitSeconds {
+            rows.append(("  run time", "median \(Self.seconds(wall.median)), 90th percentile \(Self.seconds(wall.p90)), longest \(Self.seconds(wall.max))"
+                + " — of a \(Units.formatDuration(limit)) limit (median \(statistics.timeUsedPercent ?? 0) % used)"))
+        }
+        if let cpu = statistics.cpuMilliseconds { rows.append(("  cpu time", "median \(Self.seconds(cpu.median)), longest \(Self.seconds(cpu.max))")) }
+        if let memory = statistics.peakMemoryBytes, let requested = statistics.requested {
+            rows.append(("  peak memory", "median \(Units.formatBytes(memory.median)), largest \(Units.formatBytes(memory.max))"
+                + " — of \(Units.formatBytes(requested.memoryBytes)) asked (median \(statistics.memoryUsedPercent ?? 0) % used)"))
+        }
+        if let suggestion = statistics.suggestion {
+            rows.append(("  suggested request", "--cpus \(HumanArgument.cpu(suggestion.resources.cpuMillicores)) --memory \(HumanArgument.bytes(suggestion.resources.memoryBytes))"
+                + (suggestion.resources.gpus > 0 ? " --gpus \(suggestion.resources.gpus)" : "") + " --time \(HumanArgument.duration(suggestion.timeLimitSeconds))"))
+            rows.append(("  because", suggestion.basis))
+        } else {
+            rows.append(("  suggested request", "none yet: no run has succeeded"))
+        }
+        Output.fields(rows)
+    }
+
+    /// `1234` ms → `1.2 s`.
+    static func seconds(_ milliseconds: Int64) -> String {
+        String(format: "%.1f s", Double(milliseconds) / 1_000)
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retire a program you own: it takes no new requests and its deploy deposit comes back.",
+            discussion: "Tasks already requested run to their end. Example: prova program retire 3f2a… --key alice")
+        @Argument(help: "Program ID.") var id: String
+        @OptionGroup var key: KeyOption
+        @OptionGroup var options: NodeOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let status = try await options.client().retireProgram(id, signedBy: try key.load())
+                if options.json { return try Output.json(status) }
+                let returned = status.events?.first { $0.kind == .depositReturned }?.amount ?? 0
+                print("retired program \(id) in block \(status.height.map(String.init) ?? "?"); it takes no new requests")
+                Output.fields([("deposit returned", Output.credits(returned)), ("transaction fee", Output.credits(status.outcome?.fee ?? 0))])
+            }
+        }
+    }
+}
+
+/// `prova program show --json`: the program record and its statistics.
+struct ProgramView: Codable {
+    var program: Program
+    var statistics: ProgramStatistics
+}
+
+/// Quantities written the way the options take them back (`--memory 384MiB`, `--time 45s`).
+enum HumanArgument {
+    static func cpu(_ millicores: Millicores) -> String {
+        millicores % 1_000 == 0 ? String(millicores / 1_000) : "\(millicores)m"
+    }
+
+    static func bytes(_ bytes: ByteCount) -> String {
+        if bytes % Units.gib == 0 { return "\(bytes / Units.gib)GiB" }
+        if bytes % Units.mib == 0 { return "\(bytes / Units.mib)MiB" }
+        return String(bytes)
+    }
+
+    static func duration(_ seconds: Seconds) -> String {
+        if seconds % 3_600 == 0 { return "\(seconds / 3_600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
     }
 }
 

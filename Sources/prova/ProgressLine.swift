@@ -8,6 +8,8 @@ final class ProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var progress: TaskProgress?
     private var lastPlain = ""
+    /// A live line is drawn and not yet ended.
+    private var open = false
     private let live: Bool
 
     init(live: Bool = Output.stdoutIsTerminal) { self.live = live }
@@ -27,7 +29,10 @@ final class ProgressLine: @unchecked Sendable {
 
     /// Ends the live line so later output starts on a fresh one.
     func finish() {
-        lock.withLock { if live, progress != nil { print("") } }
+        lock.withLock {
+            if live, open { print("") }
+            open = false
+        }
     }
 
     private func render() {
@@ -35,6 +40,7 @@ final class ProgressLine: @unchecked Sendable {
         let now = Milliseconds(Date().timeIntervalSince1970 * 1000)
         if live {
             print("\r\u{1B}[2K" + Self.describe(progress, now: now, withElapsed: true), terminator: "")
+            open = true
             fflush(nil)  // all streams: `stdout` is a C global Swift 6 will not touch
         } else {
             // Piped: a line per change of phase, worker, votes or money — not per second.
@@ -78,8 +84,10 @@ final class ProgressLine: @unchecked Sendable {
     }
 }
 
-/// Follows a task until it is terminal, drawing progress; returns the final record.
-func watchWithProgress(_ client: ProvaClient, task id: TaskID, showProgress: Bool) async throws -> TaskRecord {
+/// Follows a task until it is terminal, drawing progress; returns the final record. `onChange` sees every new version
+/// before the line is redrawn (it may print, after ending the line with `finish()`).
+func watchWithProgress(_ client: ProvaClient, task id: TaskID, showProgress: Bool,
+                       onChange: (TaskRecord, ProgressLine) async throws -> Void = { _, _ in }) async throws -> TaskRecord {
     let line = ProgressLine()
     let ticker = Task {
         while !Task.isCancelled {
@@ -94,6 +102,7 @@ func watchWithProgress(_ client: ProvaClient, task id: TaskID, showProgress: Boo
     var last: TaskRecord?
     for try await record in client.watchTask(id) {
         last = record
+        try await onChange(record, line)
         if showProgress { line.update(record) }
     }
     guard let last else { throw ClientError(.taskEnded, "task \(id) could not be read") }

@@ -7,8 +7,8 @@ import ProvaCore
 struct ProofCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proof",
-        abstract: "Request a proof, download its outputs.",
-        subcommands: [Request.self, Get.self])
+        abstract: "Request a proof, download its outputs, verify a proof made elsewhere.",
+        subcommands: [Request.self, Get.self, Verify.self])
 
     struct Request: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,10 +61,11 @@ struct ProofCommand: AsyncParsableCommand {
                     if let time { seconds = try HumanUnits.duration(time) }
                 }
                 if let gpus { resources.gpus = try HumanUnits.gpus(gpus) }
+                if let proverSet { try await ProverSetEligibility.report(client, set: proverSet, verifiers: verifiers, needsProver: true) }
                 let inputs = try await client.prepareInputs(sources, uploader: signer)
                 let body = RequestProof(program: program, inputs: inputs, resources: resources, timeLimitSeconds: seconds,
                                         redundancy: redundancy, verifiers: verifiers, proverSet: proverSet, environment: env, maxFee: fee)
-                let status = try await client.send(.requestProof(body), signedBy: signer)
+                let status = try await client.requestProof(body, signedBy: signer)
                 guard let taskID = status.outcome?.created else {
                     throw ClientError(.badAnswer, "the node committed the request but did not name the task; look for it with `prova task list --mine --key \(key.key)`")
                 }
@@ -81,7 +82,10 @@ struct ProofCommand: AsyncParsableCommand {
                     try await watchWithProgress(client, task: taskID, showProgress: !options.json)
                 }
                 if options.json { try Output.json(final) }
-                if final.state != .verified { throw ExitCode.failure }
+                if final.state != .verified {
+                    if !options.json { Output.standardError(TaskCommand.failureHint(final)) }
+                    throw ExitCode.failure
+                }
             }
         }
     }

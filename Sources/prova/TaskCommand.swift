@@ -7,8 +7,8 @@ import ProvaCore
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Show, list and watch tasks.",
-        subcommands: [Show.self, List.self, Watch.self])
+        abstract: "Show, list, watch and cancel tasks; read their runs' logs.",
+        subcommands: [Show.self, List.self, Watch.self, Logs.self, Cancel.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a task: attempts, results, votes and money.")
@@ -60,18 +60,41 @@ struct TaskCommand: AsyncParsableCommand {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow a task live until it is verified or failed.",
-            discussion: "On a terminal, one line updates in place; piped, a line per change. Exits 0 when verified, 1 otherwise.")
+            discussion: """
+            On a terminal, one line updates in place; piped, a line per change. With --logs, each run's stdout, stderr, \
+            exit reason and usage are printed as it reports. Exits 0 when verified, 1 otherwise.
+
+            Example: prova task watch 9c1e… --logs
+            """)
         @Argument(help: "Task ID.") var id: String
+        @Flag(help: "Also print each prover run's logs and exit reason as it reports.") var logs = false
         @OptionGroup var options: NodeOptions
 
         func run() async throws {
             try await reportingErrors {
                 let client = try options.client()
-                let final = try await watchWithProgress(client, task: id, showProgress: !options.json)
+                let printer = logs && !options.json ? RunLogPrinter() : nil
+                let final = try await watchWithProgress(client, task: id, showProgress: !options.json) { record, line in
+                    guard let printer else { return }
+                    let fresh = printer.unprinted(try await client.runLogs(of: record))
+                    guard !fresh.isEmpty else { return }
+                    line.finish()
+                    for log in fresh { RunLogPrinter.print(log) }
+                }
                 if options.json { try Output.json(final) }
-                if final.state != .verified { throw ExitCode.failure }
+                if final.state != .verified {
+                    if !options.json, !logs { Output.standardError(TaskCommand.failureHint(final)) }
+                    throw ExitCode.failure
+                }
             }
         }
+    }
+
+    /// What to do after a task ended without a verified proof.
+    static func failureHint(_ task: TaskRecord) -> String {
+        task.attempts.contains { $0.result != nil }
+            ? "task \(task.id) ended \(task.state.rawValue); read what the program printed and why each run ended with `prova task logs \(task.id)`"
+            : "task \(task.id) ended \(task.state.rawValue); see its attempts with `prova task show \(task.id)`"
     }
 
     static func describe(_ task: TaskRecord) {
@@ -96,12 +119,13 @@ struct TaskCommand: AsyncParsableCommand {
             print(line)
             var rows: [(String, String?)] = [("  assigned", Output.time(attempt.assignedAtMilliseconds)), ("  accepted", Output.time(attempt.acceptedAtMilliseconds))]
             if let result = attempt.result {
-                var status = "exit \(result.exitCode)"
-                if result.timedOut { status += ", timed out" }
-                if result.oomKilled { status += ", out of memory" }
+                let status = RunOutcome.describe(result, memoryBytes: task.resources.memoryBytes, timeLimitSeconds: task.timeLimitSeconds)
                 rows.append(("  result", status + (result.message.map { " — \($0)" } ?? "")))
                 rows.append(("  usage", "wall \(Output.clock(milliseconds: result.usage.wallMilliseconds)), cpu \(Output.clock(milliseconds: result.usage.cpuMilliseconds)), peak memory \(Units.formatBytes(result.usage.peakMemoryBytes))"))
                 for output in result.outputs { rows.append(("  output", "\(output.path) \(Units.formatBytes(output.size)) \(output.digest)")) }
+                if result.stdoutDigest != nil || result.stderrDigest != nil {
+                    rows.append(("  logs", "prova task logs \(task.id) --attempt \(attempt.number)"))
+                }
             }
             if !attempt.verifiers.isEmpty {
                 let voted = attempt.verifiers.filter { $0.vote != nil }.count

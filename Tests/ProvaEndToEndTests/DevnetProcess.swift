@@ -54,6 +54,29 @@ final class DevnetProcess: @unchecked Sendable {
         try await offloaded { try self.runCLI(arguments) }
     }
 
+    /// Runs the CLI with its standard output and standard error apart (a command's answer, and its warnings).
+    func cliSplit(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await offloaded { try self.runCLISplit(arguments) }
+    }
+
+    private func runCLISplit(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let command = Process()
+        command.executableURL = try Self.executable
+        command.arguments = arguments
+        command.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path, "PROVA_NODE": url]) { $1 }
+        command.currentDirectoryURL = Self.repository
+        let out = Pipe()
+        let err = Pipe()
+        command.standardOutput = out
+        command.standardError = err
+        try command.run()
+        // Standard error is read on its own thread so that neither pipe fills while the other is read.
+        let errors = Thread.detachedRead(err.fileHandleForReading)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        command.waitUntilExit()
+        return (command.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors.wait(), as: UTF8.self))
+    }
+
     private func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let command = Process()
         command.executableURL = try Self.executable
@@ -126,4 +149,27 @@ final class DevnetProcess: @unchecked Sendable {
 struct Failure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A pipe drained to its end on a thread of its own.
+final class DetachedRead: @unchecked Sendable {
+    // @unchecked: `data` is written once by the reading thread before `done` is signalled, and read only after.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+extension Thread {
+    static func detachedRead(_ handle: FileHandle) -> DetachedRead { DetachedRead(handle) }
 }
