@@ -38,6 +38,9 @@ enum ImageImporter {
                 try FileManager.default.createDirectory(
                     atPath: path, withIntermediateDirectories: false,
                     attributes: [.posixPermissions: directory == "tmp" ? 0o1777 : 0o755])
+            } else if directory == "tmp", (info.st_mode & S_IFMT) == S_IFDIR {
+                // runc gives the /tmp tmpfs the mode of the image's /tmp; programs are not root, so it must be 1777.
+                guard chmod(path, 0o1777) == 0 else { throw SandboxError.io("chmod", path: path, errno: errno) }
             }
         }
         return rootfs
