@@ -148,6 +148,8 @@ extension ErrorCode {
     public static let cancelled = ErrorCode("cancelled")
     public static let duplicateEnvironment = ErrorCode("duplicate_environment")
     public static let imageImportFailed = ErrorCode("image_import_failed")
+    /// An image unpacks to more than the image cache's disk budget.
+    public static let imageTooLarge = ErrorCode("image_too_large")
     public static let invalidArchive = ErrorCode("invalid_archive")
     public static let invalidDigest = ErrorCode("invalid_digest")
     public static let invalidSpec = ErrorCode("invalid_spec")

@@ -192,7 +192,7 @@ struct TarReaderTests {
     @Test("a corrupt header is rejected")
     func corrupt() throws {
         var tar = TarWriter()
-        tar.add("file", content: Data("x".utf8))
+        try tar.add("file", content: Data("x".utf8))
         var bytes = tar.finished()
         bytes[0] = UInt8(ascii: "g")
         let file = try Fixtures.temporaryDirectory("corrupt").appendingPathComponent("x.tar")
