@@ -123,7 +123,7 @@ public struct RuncRuntime: Runtime {
         let timedOut = await watchdog.value
 
         let usage = CgroupUsage.read(layout: cgroupLayout, cgroupsPath: cgroupsPath)
-        await control.delete()
+        await control.deleteStopped(layout: cgroupLayout, cgroupsPath: cgroupsPath)
         let stdout = await child.stdout.value
         let stderr = await child.stderr.value
         try Task.checkCancellation()
