@@ -152,6 +152,8 @@ extension ErrorCode {
     public static let cancelled = ErrorCode("cancelled")
     public static let duplicateEnvironment = ErrorCode("duplicate_environment")
     public static let imageImportFailed = ErrorCode("image_import_failed")
+    /// An image unpacks to more than the image cache's disk budget.
+    public static let imageTooLarge = ErrorCode("image_too_large")
     public static let invalidArchive = ErrorCode("invalid_archive")
     public static let invalidDigest = ErrorCode("invalid_digest")
     public static let invalidSpec = ErrorCode("invalid_spec")
@@ -160,6 +162,8 @@ extension ErrorCode {
     public static let outputDirectoryNotEmpty = ErrorCode("output_directory_not_empty")
     public static let processLaunchFailed = ErrorCode("process_launch_failed")
     public static let runcFailed = ErrorCode("runc_failed")
+    /// The program's unprivileged uid cannot reach a directory its container mounts (a parent of mode 0700).
+    public static let sandboxPathUnreachable = ErrorCode("sandbox_path_unreachable")
     public static let seccompProfileInvalid = ErrorCode("seccomp_profile_invalid")
     public static let seccompProfileMissing = ErrorCode("seccomp_profile_missing")
     public static let unsafeArchive = ErrorCode("unsafe_archive")

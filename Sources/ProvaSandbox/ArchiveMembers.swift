@@ -83,4 +83,25 @@ struct ArchiveMembers: Sendable {
         }
         return Hex.encode(hasher.finalize())
     }
+
+    /// Whether a member starts with the gzip or zstd magic bytes.
+    func isCompressed(_ name: String) throws -> Bool {
+        let entry = try member(name)
+        let fd = open(archive, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SandboxError.io("open", path: archive, errno: errno) }
+        defer { close(fd) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let count = pread(fd, &magic, 4, off_t(entry.dataOffset))
+        return (count >= 2 && magic.starts(with: [0x1f, 0x8b])) || (count >= 4 && magic.starts(with: [0x28, 0xb5, 0x2f, 0xfd]))
+    }
+
+    /// A member read in place as a tar stream, hashing its bytes.
+    func withStream<T>(of entry: TarEntry, what: String, _ body: (inout TarStream) throws -> T) throws -> T {
+        let fd = open(archive, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SandboxError.io("open", path: archive, errno: errno) }
+        defer { close(fd) }
+        guard lseek(fd, off_t(entry.dataOffset), SEEK_SET) >= 0 else { throw SandboxError.io("seek", path: archive, errno: errno) }
+        var stream = TarStream(fd: fd, what: what, hashing: true, length: entry.size)
+        return try body(&stream)
+    }
 }

@@ -21,6 +21,7 @@ enum BundleConfig {
         outputSource: String,
         cgroupsPath: String,
         seccomp: SeccompProfile?,
+        identity: ProgramIdentity,
         hostname: String = "prova"
     ) -> OCISpec {
         let limits = spec.limits
@@ -73,9 +74,20 @@ enum BundleConfig {
         }
 
         let quota = max(1000, limits.cpuMillicores * Int64(cpuPeriodMicroseconds) / 1000)
+        var namespaces = ["pid", "network", "ipc", "uts", "mount"]
+        let user: OCISpec.User
+        var mappings: [OCISpec.IDMapping]?
+        switch identity {
+        case .userNamespace(let hostID, let size):
+            namespaces.append("user")
+            mappings = [.init(containerID: 0, hostID: hostID, size: size)]
+            user = .init(uid: 0, gid: 0)
+        case .unprivilegedUser(let uid, let gid):
+            user = .init(uid: uid, gid: gid)
+        }
         return OCISpec(
             process: .init(
-                user: .init(uid: 0, gid: 0),
+                user: user,
                 args: spec.command,
                 env: environment,
                 cwd: "/",
@@ -89,13 +101,15 @@ enum BundleConfig {
             hostname: hostname,
             mounts: mounts,
             linux: .init(
-                namespaces: ["pid", "network", "ipc", "uts", "mount"].map { .init(type: $0) },
+                namespaces: namespaces.map { .init(type: $0) },
                 resources: .init(
                     memory: .init(limit: limits.memoryBytes, swap: limits.memoryBytes),
                     cpu: .init(quota: quota, period: cpuPeriodMicroseconds),
                     pids: .init(limit: Int64(limits.pids)),
                     devices: deviceRules),
                 cgroupsPath: cgroupsPath,
+                uidMappings: mappings,
+                gidMappings: mappings,
                 devices: devices.isEmpty ? nil : devices,
                 seccomp: seccomp,
                 maskedPaths: [

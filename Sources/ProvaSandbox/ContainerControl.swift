@@ -14,6 +14,30 @@ struct ContainerControl: Sendable {
         return outcome?.status == 0
     }
 
+    /// Removes a container whose init has exited (`runc run --keep` returned) without starting runc again: what
+    /// `runc delete` does for a stopped container with no hooks — remove its cgroup directories and its state
+    /// directory. Starting the Go runtime once more cost more than the rest of the run's overhead together. When a
+    /// cgroup still holds a process (rmdir answers EBUSY), or anything else is amiss, `runc delete -f` does it the slow
+    /// way, killing what is left.
+    func deleteStopped(layout: CgroupLayout, cgroupsPath: String, cgroupRoot: String = "/sys/fs/cgroup") async {
+        var directories: [String] = []
+        switch layout {
+        case .v1:
+            let controllers = (try? FileManager.default.contentsOfDirectory(atPath: cgroupRoot)) ?? []
+            directories = controllers.map { cgroupRoot + "/" + $0 + cgroupsPath }
+        case .v2:
+            directories = [cgroupRoot + cgroupsPath]
+        }
+        var clean = true
+        for directory in directories where FileManager.default.fileExists(atPath: directory) {
+            if rmdir(directory) != 0 && errno != ENOENT { clean = false }
+        }
+        guard clean, (try? FileManager.default.removeItem(atPath: stateRoot + "/" + id)) != nil else {
+            await delete()
+            return
+        }
+    }
+
     /// Kills whatever is left and removes the container and its cgroup.
     func delete() async {
         _ = try? await ChildProcess.run(runc, ["--root", stateRoot, "delete", "-f", id], logLimit: 4096)

@@ -50,8 +50,9 @@ public actor ImageStore {
         } else {
             let staging = root.appendingPathComponent("staging").appendingPathComponent(UUID().uuidString.lowercased())
             let destination = imageDirectory(digest)
+            let budget = diskBudgetBytes
             task = Task.detached {
-                try await Self.importImage(archive: archive, digest: digest, staging: staging, destination: destination)
+                try await Self.importImage(archive: archive, digest: digest, staging: staging, destination: destination, budgetBytes: budget)
             }
             imports[digest] = task
         }
@@ -77,14 +78,16 @@ public actor ImageStore {
 
     // MARK: import
 
-    private static func importImage(archive: URL, digest: String, staging: URL, destination: URL) async throws -> Record {
+    /// Unpacks within `budgetBytes`: an image larger than the whole cache could never stay in it, and one whose layers
+    /// expand without end is stopped there (`image_too_large`) with its staging directory removed.
+    private static func importImage(archive: URL, digest: String, staging: URL, destination: URL, budgetBytes: Int64) async throws -> Record {
         let actual = try FileDigest.sha256Hex(ofFile: archive)
         guard actual == digest else {
             throw SandboxError.digestMismatch(what: "image archive \(archive.lastPathComponent)", expected: digest, actual: actual)
         }
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: staging) }
-        let rootfs = try await ImageImporter.importArchive(archive, staging: staging)
+        let rootfs = try await ImageImporter.importArchive(archive, staging: staging, budgetBytes: budgetBytes)
         let record = Record(digest: digest, sizeBytes: DiskUsage.bytes(of: rootfs.path), lastUsed: Date().timeIntervalSince1970)
         let image = staging.appendingPathComponent("image")
         try FileManager.default.createDirectory(at: image, withIntermediateDirectories: true)

@@ -55,10 +55,18 @@ struct OCISpec: Codable, Sendable, Equatable {
         var namespaces: [Namespace]
         var resources: Resources
         var cgroupsPath: String
+        var uidMappings: [IDMapping]?
+        var gidMappings: [IDMapping]?
         var devices: [Device]?
         var seccomp: SeccompProfile?
         var maskedPaths: [String]
         var readonlyPaths: [String]
+    }
+
+    struct IDMapping: Codable, Sendable, Equatable {
+        var containerID: UInt32
+        var hostID: UInt32
+        var size: UInt32
     }
 
     struct Namespace: Codable, Sendable, Equatable {

@@ -10,10 +10,11 @@ struct OutputMount: Sendable {
     let path: String
     let sizeBytes: Int64
 
-    static func mount(at path: String, sizeBytes: Int64) throws -> OutputMount {
+    /// - Parameter owner: the host uid (and gid) the program runs as, which must be able to write here.
+    static func mount(at path: String, sizeBytes: Int64, owner: UInt32) throws -> OutputMount {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let inodes = min(1_000_000, max(1024, sizeBytes / 1024))
-        let options = "size=\(sizeBytes),nr_inodes=\(inodes),mode=0755"
+        let options = "size=\(sizeBytes),nr_inodes=\(inodes),mode=0755,uid=\(owner),gid=\(owner)"
         let flags = UInt(MS_NOSUID) | UInt(MS_NODEV)
         guard Glibc.mount("tmpfs", path, "tmpfs", flags, options) == 0 else {
             let code = errno

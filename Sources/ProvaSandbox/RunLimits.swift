@@ -15,6 +15,14 @@ public struct RunLimits: Sendable, Codable, Equatable {
     public var tmpBytesLimit: Int64
     /// How many bytes of stdout and of stderr are kept (each); the digests still cover everything.
     public var logBytesLimit: Int64
+    /// At most this many regular files may be left in /output; more is a failed run (`OutputViolation`).
+    public var maxOutputFiles: Int
+    /// At most this many bytes in an output's path relative to /output.
+    public var maxOutputPathBytes: Int
+
+    /// Defaults small enough that a result listing every output of a run always fits one `SubmitResult`.
+    public static let defaultMaxOutputFiles = 200
+    public static let defaultMaxOutputPathBytes = 128
 
     public init(
         cpuMillicores: Int64,
@@ -24,7 +32,9 @@ public struct RunLimits: Sendable, Codable, Equatable {
         killGraceSeconds: Int64 = 2,
         outputBytesLimit: Int64,
         tmpBytesLimit: Int64,
-        logBytesLimit: Int64
+        logBytesLimit: Int64,
+        maxOutputFiles: Int = RunLimits.defaultMaxOutputFiles,
+        maxOutputPathBytes: Int = RunLimits.defaultMaxOutputPathBytes
     ) {
         self.cpuMillicores = cpuMillicores
         self.memoryBytes = memoryBytes
@@ -34,6 +44,8 @@ public struct RunLimits: Sendable, Codable, Equatable {
         self.outputBytesLimit = outputBytesLimit
         self.tmpBytesLimit = tmpBytesLimit
         self.logBytesLimit = logBytesLimit
+        self.maxOutputFiles = maxOutputFiles
+        self.maxOutputPathBytes = maxOutputPathBytes
     }
 
     /// Throws `invalid_spec` for limits that the kernel would read as "unlimited" (a tmpfs of size 0)
@@ -50,5 +62,7 @@ public struct RunLimits: Sendable, Codable, Equatable {
         try require(outputBytesLimit >= 1, "outputBytesLimit must be positive (got \(outputBytesLimit))")
         try require(tmpBytesLimit >= 1, "tmpBytesLimit must be positive (got \(tmpBytesLimit))")
         try require(logBytesLimit >= 0, "logBytesLimit must not be negative (got \(logBytesLimit))")
+        try require(maxOutputFiles >= 1, "maxOutputFiles must be at least 1 (got \(maxOutputFiles))")
+        try require(maxOutputPathBytes >= 1, "maxOutputPathBytes must be at least 1 (got \(maxOutputPathBytes))")
     }
 }

@@ -36,11 +36,20 @@ public struct RunResult: Sendable, Codable, Equatable {
     public var outputs: [OutputFile]
     /// /output filled up: some writes failed with "no space left".
     public var outputLimitExceeded: Bool
+    /// The outputs broke a bound of `RunLimits` (too many files, a path too long, a bad name); `outputs` is then empty.
+    /// Such a run is the program's failure, whatever its exit code.
+    public var outputViolation: OutputViolation?
+
+    /// Why the outputs cannot be the run's result, counting a full /output; nil when they can.
+    public func outputFailure(limits: RunLimits) -> OutputViolation? {
+        outputViolation ?? (outputLimitExceeded ? .full(limitBytes: limits.outputBytesLimit) : nil)
+    }
 
     public init(
         exitCode: Int32, timedOut: Bool, oomKilled: Bool, wallMilliseconds: Int64, cpuMilliseconds: Int64,
         peakMemoryBytes: Int64, stdout: Data, stdoutTruncated: Bool, stdoutSHA256: String, stderr: Data,
-        stderrTruncated: Bool, stderrSHA256: String, outputs: [OutputFile], outputLimitExceeded: Bool
+        stderrTruncated: Bool, stderrSHA256: String, outputs: [OutputFile], outputLimitExceeded: Bool,
+        outputViolation: OutputViolation? = nil
     ) {
         self.exitCode = exitCode
         self.timedOut = timedOut
@@ -56,5 +65,6 @@ public struct RunResult: Sendable, Codable, Equatable {
         self.stderrSHA256 = stderrSHA256
         self.outputs = outputs
         self.outputLimitExceeded = outputLimitExceeded
+        self.outputViolation = outputViolation
     }
 }

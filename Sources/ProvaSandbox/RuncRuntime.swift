@@ -12,18 +12,24 @@ public struct RuncRuntime: Runtime {
     public let seccompProfile: SeccompProfile?
     public let cgroupLayout: CgroupLayout
     public let cgroupParent: String
+    /// Who programs run as; never host root.
+    public let identity: ProgramIdentity
 
     /// - Parameters:
     ///   - runcPath: a name looked up in PATH, or an absolute path.
     ///   - stateRoot: runc's `--root` (container state); created when missing.
     ///   - seccompProfile: usually `try SeccompProfile.containersDefault()`; nil runs without seccomp.
+    ///   - identity: who programs run as; by default a user namespace where the kernel allows one
+    ///     (`ProgramIdentity.detect`; a daemon passes what it detected and logged).
     public init(
         runcPath: String = "runc",
         stateRoot: URL,
         seccompProfile: SeccompProfile?,
         cgroupLayout: CgroupLayout = .detect(),
-        cgroupParent: String = "prova"
+        cgroupParent: String = "prova",
+        identity: ProgramIdentity = ProgramIdentity.detect().identity
     ) {
+        self.identity = identity
         self.runcPath = runcPath
         self.stateRoot = stateRoot
         self.seccompProfile = seccompProfile
@@ -40,8 +46,9 @@ public struct RuncRuntime: Runtime {
         try spec.validate()
         let output = bundle.appendingPathComponent("output")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        guard chown(output.path, identity.hostUID, identity.hostUID) == 0 else { throw SandboxError.io("chown", path: output.path, errno: errno) }
         let config = BundleConfig.make(spec: spec, environment: try spec.containerEnvironment(), outputSource: output.path,
-                                       cgroupsPath: "/\(cgroupParent)/\(id)", seccomp: seccompProfile)
+                                       cgroupsPath: "/\(cgroupParent)/\(id)", seccomp: seccompProfile, identity: identity)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(config).write(to: bundle.appendingPathComponent("config.json"))
@@ -61,11 +68,12 @@ public struct RuncRuntime: Runtime {
         do {
             try FileManager.default.createDirectory(at: stateRoot, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
-            mount = try OutputMount.mount(at: bundle.path + "/output", sizeBytes: spec.limits.outputBytesLimit)
+            try identity.requireReachable([spec.rootfs.path, spec.inputDirectory.path, bundle.path] + (spec.proofDirectory.map { [$0.path] } ?? []))
+            mount = try OutputMount.mount(at: bundle.path + "/output", sizeBytes: spec.limits.outputBytesLimit, owner: identity.hostUID)
             let cgroupsPath = "/\(cgroupParent)/\(id)"
             let config = BundleConfig.make(
                 spec: spec, environment: environment, outputSource: bundle.path + "/output",
-                cgroupsPath: cgroupsPath, seccomp: seccompProfile)
+                cgroupsPath: cgroupsPath, seccomp: seccompProfile, identity: identity)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try encoder.encode(config).write(to: bundle.appendingPathComponent("config.json"))
@@ -115,7 +123,7 @@ public struct RuncRuntime: Runtime {
         let timedOut = await watchdog.value
 
         let usage = CgroupUsage.read(layout: cgroupLayout, cgroupsPath: cgroupsPath)
-        await control.delete()
+        await control.deleteStopped(layout: cgroupLayout, cgroupsPath: cgroupsPath)
         let stdout = await child.stdout.value
         let stderr = await child.stderr.value
         try Task.checkCancellation()
@@ -126,7 +134,7 @@ public struct RuncRuntime: Runtime {
         }
 
         let outputLimitExceeded = mount?.isFull() ?? false
-        let outputs = try mount.map { try OutputCollector.collect(from: $0.path, to: spec.outputDirectory) } ?? []
+        let collection = try mount.map { try OutputCollector.collect(from: $0.path, to: spec.outputDirectory, limits: spec.limits) }
         let milliseconds = wall.components.seconds * 1000 + wall.components.attoseconds / 1_000_000_000_000_000
         return RunResult(
             exitCode: status,
@@ -141,8 +149,9 @@ public struct RuncRuntime: Runtime {
             stderr: stderr.data,
             stderrTruncated: stderr.truncated,
             stderrSHA256: stderr.sha256,
-            outputs: outputs,
-            outputLimitExceeded: outputLimitExceeded)
+            outputs: collection?.files ?? [],
+            outputLimitExceeded: outputLimitExceeded,
+            outputViolation: collection?.violation)
     }
 }
 

@@ -24,7 +24,7 @@ public struct SeccompProfile: Sendable, Codable, Equatable {
 
     public static let containersDefaultPath = "/usr/share/containers/seccomp.json"
 
-    /// Debian's containers-common profile, converted for a process with no capabilities.
+    /// Debian's containers-common profile, converted for a process with no capabilities and `hardened()`.
     public static func containersDefault() throws -> SeccompProfile {
         let url = URL(fileURLWithPath: containersDefaultPath)
         guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -32,7 +32,7 @@ public struct SeccompProfile: Sendable, Codable, Equatable {
                 code: .seccompProfileMissing,
                 message: "\(containersDefaultPath) is missing; install it with `apt-get install golang-github-containers-common`")
         }
-        return try fromMoby(data)
+        return try fromMoby(data).hardened()
     }
 
     /// Converts a Docker/Moby/containers profile (`defaultAction`, `archMap`, `syscalls` with

@@ -46,7 +46,7 @@ public struct ScriptedRuntime: Runtime {
             try Task.checkCancellation()
             let output = bundle.appendingPathComponent("output")
             let full = try Self.write(outcome.outputs, into: output, limit: spec.limits.outputBytesLimit)
-            let outputs = try OutputCollector.collect(from: output.path, to: spec.outputDirectory)
+            let outputs = try OutputCollector.collect(from: output.path, to: spec.outputDirectory, limits: spec.limits)
             let wall = started.duration(to: clock.now)
             let milliseconds = max(1, wall.components.seconds * 1000 + wall.components.attoseconds / 1_000_000_000_000_000)
             let logLimit = Int(spec.limits.logBytesLimit)
@@ -56,7 +56,7 @@ public struct ScriptedRuntime: Runtime {
                 peakMemoryBytes: outcome.peakMemoryBytes ?? (outcome.oomKilled ? spec.limits.memoryBytes : min(Units.mib, spec.limits.memoryBytes)),
                 stdout: outcome.stdout.prefix(logLimit), stdoutTruncated: outcome.stdout.count > logLimit, stdoutSHA256: SHA256Hex.of(outcome.stdout),
                 stderr: outcome.stderr.prefix(logLimit), stderrTruncated: outcome.stderr.count > logLimit, stderrSHA256: SHA256Hex.of(outcome.stderr),
-                outputs: outputs, outputLimitExceeded: full)
+                outputs: outputs.files, outputLimitExceeded: full, outputViolation: outputs.violation)
         } catch let error as CancellationError {
             throw SandboxError(code: .cancelled, message: "the run was cancelled; the scripted program was stopped", underlying: error)
         }

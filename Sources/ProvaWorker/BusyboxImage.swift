@@ -42,7 +42,7 @@ public enum BusyboxImage {
         ] as [String: Any])
         let configName = SHA256Hex.of(Array(config)) + ".json"
         let manifest = try canonical([["Config": configName, "RepoTags": ["prova/\(name):latest"], "Layers": [diffID + "/layer.tar"]]] as [Any])
-        var outer = DeterministicTar()
+        var outer = TarWriter()
         try outer.add(diffID, kind: .directory, mode: 0o755)
         try outer.add(diffID + "/layer.tar", kind: .file, content: layer, mode: 0o644)
         try outer.add(configName, kind: .file, content: config, mode: 0o644)
@@ -98,7 +98,7 @@ public enum BusyboxImage {
             }
             entries[file.path] = .file(file.content, file.mode)
         }
-        var tar = DeterministicTar()
+        var tar = TarWriter()
         for name in entries.keys.sorted() {
             switch entries[name] {
             case .directory: try tar.add(name, kind: .directory, mode: name == "tmp" ? 0o1777 : 0o755)

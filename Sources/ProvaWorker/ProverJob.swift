@@ -230,34 +230,48 @@ struct ProverJob: Sendable {
             if isCancellation(error) { throw CancellationError() }
             let text = "the worker could not run the program: \(WorkerError.describe(error))"
             logger.error("run failed before the program could finish", metadata: ["job": "\(key)", "error": "\(text)"])
-            return SubmitResult(task: key.task, attempt: key.attempt, exitCode: -1, outputs: [], message: String(text.prefix(300)))
+            return SubmitResult(task: key.task, attempt: key.attempt, exitCode: ReportedExitCode.workerCouldNotRun, outputs: [],
+                                message: String(text.prefix(300)))
         }
     }
 
     /// Uploads the outputs and logs and builds the result with the measured usage.
+    ///
+    /// Outputs that break a bound of the run (too many, a path too long, a bad name, a full /output) make the run a
+    /// failure of the program: nothing is uploaded but the logs, and the result says why in words. Such a result is a
+    /// few hundred bytes, so it always reaches the chain, and the fallback and all-attempts-failed rules apply to it as
+    /// to any failed run — the worker is never struck for what the program did.
     private func report(_ run: RunResult, task: TaskRecord, workspace: RunWorkspace) async throws -> SubmitResult {
-        var outputs: [OutputRef] = []
-        var skipped: [String] = []
-        for file in run.outputs {
-            guard outputs.count < Limits.maxOutputs, (try? RunWorkspace.place(file.path, in: workspace.output)) != nil else {
-                skipped.append(file.path)
-                continue
-            }
-            let receipt = try await services.upload(file: workspace.output.appendingPathComponent(file.path))
-            outputs.append(OutputRef(path: file.path, digest: receipt.digest, size: receipt.size))
-        }
         // The logs as kept (the first `logBytesLimit` bytes), stored as blobs so requesters can read them.
         let stdout = run.stdout.isEmpty ? nil : try await services.upload(bytes: run.stdout).digest
         let stderr = run.stderr.isEmpty ? nil : try await services.upload(bytes: run.stderr).digest
-        var message = RunSettings.message(for: run, resources: task.resources, timeLimitSeconds: task.timeLimitSeconds)
-        if !skipped.isEmpty {
-            let note = "\(skipped.count) output file(s) not reported (bad names or more than \(Limits.maxOutputs) files)"
-            message = message.map { $0 + "; " + note } ?? note
+        let usage = MeasuredUsage(wallMilliseconds: run.wallMilliseconds, cpuMilliseconds: run.cpuMilliseconds, peakMemoryBytes: run.peakMemoryBytes)
+        let limits = RunSettings.limits(task.resources, timeLimitSeconds: task.timeLimitSeconds, configuration: services.configuration)
+        let described = RunSettings.message(for: run, resources: task.resources, timeLimitSeconds: task.timeLimitSeconds)
+        func failed(_ reason: String) -> SubmitResult {
+            logger.notice("the program broke a bound on its outputs", metadata: ["job": "\(key)", "reason": "\(reason)"])
+            let message = [described, reason].compactMap { $0 }.joined(separator: "; ")
+            return SubmitResult(task: key.task, attempt: key.attempt,
+                                exitCode: run.exitCode != 0 ? run.exitCode : ReportedExitCode.outputBoundBroken,
+                                timedOut: run.timedOut, oomKilled: run.oomKilled, outputs: [], stdoutDigest: stdout, stderrDigest: stderr,
+                                usage: usage, message: RunSettings.clipped(message))
         }
-        return SubmitResult(task: key.task, attempt: key.attempt, exitCode: run.exitCode, timedOut: run.timedOut, oomKilled: run.oomKilled,
-                            outputs: outputs, stdoutDigest: stdout, stderrDigest: stderr,
-                            usage: MeasuredUsage(wallMilliseconds: run.wallMilliseconds, cpuMilliseconds: run.cpuMilliseconds,
-                                                 peakMemoryBytes: run.peakMemoryBytes),
-                            message: message)
+        if let violation = run.outputFailure(limits: limits) { return failed(violation.description) }
+        var outputs: [OutputRef] = []
+        for file in run.outputs {
+            // The sandbox checked every name; a place outside the workspace would still be refused here.
+            _ = try RunWorkspace.place(file.path, in: workspace.output)
+            let receipt = try await services.upload(file: workspace.output.appendingPathComponent(file.path))
+            outputs.append(OutputRef(path: file.path, digest: receipt.digest, size: receipt.size))
+        }
+        let result = SubmitResult(task: key.task, attempt: key.attempt, exitCode: run.exitCode, timedOut: run.timedOut, oomKilled: run.oomKilled,
+                                  outputs: outputs, stdoutDigest: stdout, stderrDigest: stderr, usage: usage,
+                                  message: described.map(RunSettings.clipped))
+        let size = ResultSize.bytes(result)
+        guard size <= ResultSize.limit else {
+            // Start-up checks make this unreachable with the configured bounds; kept so that no result is ever refused.
+            return failed("the list of \(outputs.count) outputs takes \(size) bytes; a result may take at most \(ResultSize.limit)")
+        }
+        return result
     }
 }

@@ -72,7 +72,18 @@ enum RunSettings {
             timeLimitSeconds: max(timeLimitSeconds, 1), killGraceSeconds: 2,
             outputBytesLimit: configuration.outputBytesLimit,
             // /tmp pages count against the memory limit anyway, so /tmp may be as large as the memory asked for.
-            tmpBytesLimit: memory, logBytesLimit: configuration.logBytesLimit)
+            tmpBytesLimit: memory, logBytesLimit: configuration.logBytesLimit,
+            maxOutputFiles: configuration.maxOutputFiles, maxOutputPathBytes: configuration.maxOutputPathBytes)
+    }
+
+    /// A message as a result may carry it: at most `Limits.maxMessageLength` bytes, cut at a character.
+    static func clipped(_ message: String) -> String {
+        var result = ""
+        for character in message {
+            guard result.utf8.count + String(character).utf8.count <= Limits.maxMessageLength else { break }
+            result.append(character)
+        }
+        return result
     }
 
     /// A short explanation of a run that did not succeed, for the requester ("OOM-killed at 2GiB").

@@ -26,8 +26,12 @@ public struct WorkerConfiguration: Sendable {
     public var imageCacheBytes: ByteCount
     /// Disk budget of downloaded inputs kept for reuse by later runs and verifications.
     public var downloadCacheBytes: ByteCount
-    /// Size of each run's /output file system (a host tmpfs).
+    /// Size of each run's /output file system (a host tmpfs): the bound on the total size of a run's outputs.
     public var outputBytesLimit: ByteCount
+    /// Most regular files a run may leave in /output, and most bytes in one's path; a run past either is a failed run of
+    /// the program. The defaults keep the worst result inside the chain's `SubmitResult` limit (checked at start-up).
+    public var maxOutputFiles: Int = RunLimits.defaultMaxOutputFiles
+    public var maxOutputPathBytes: Int = RunLimits.defaultMaxOutputPathBytes
     /// Processes and threads per container.
     public var pidsLimit: Int
     /// stdout and stderr kept per run (each); the rest is counted in the digest but dropped.
@@ -85,6 +89,19 @@ public struct WorkerConfiguration: Sendable {
         }
         guard transferAttempts >= 1, pidsLimit >= 1, outputBytesLimit >= 1 else {
             throw WorkerError(.badConfiguration, "transfer attempts, the pids limit and the output limit must be positive")
+        }
+        try validateOutputBounds()
+    }
+
+    /// Output bounds whose worst result the chain would refuse are refused here, before any run: a refused result would
+    /// make this worker miss its deadline for what a program did.
+    func validateOutputBounds() throws {
+        guard (1...Limits.maxOutputs).contains(maxOutputFiles), (1...Limits.maxPathLength).contains(maxOutputPathBytes) else {
+            throw WorkerError(.badConfiguration, "--max-outputs must be 1 to \(Limits.maxOutputs) and --max-output-path 1 to \(Limits.maxPathLength) bytes (got \(maxOutputFiles) and \(maxOutputPathBytes))")
+        }
+        let worst = ResultSize.worstCase(maxFiles: maxOutputFiles, maxPathBytes: maxOutputPathBytes)
+        guard worst <= ResultSize.limit else {
+            throw WorkerError(.badConfiguration, "--max-outputs \(maxOutputFiles) with --max-output-path \(maxOutputPathBytes) allows results of \(worst) bytes, past the chain's limit of \(ResultSize.limit); lower one of them (the defaults are \(RunLimits.defaultMaxOutputFiles) and \(RunLimits.defaultMaxOutputPathBytes))")
         }
     }
 }

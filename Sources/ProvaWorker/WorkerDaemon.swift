@@ -136,7 +136,11 @@ public actor WorkerDaemon: Service {
         if let runtimeOverride {
             runtime = runtimeOverride
         } else {
-            let runc = RuncRuntime(runcPath: configuration.runcPath, stateRoot: paths.runcState, seccompProfile: configuration.seccompProfile)
+            // runc mounts the image, inputs and outputs from inside the user namespace: its uid must reach the data directory.
+            let (identity, reason) = ProgramIdentity.detect(reachable: [configuration.dataDirectory])
+            logger.notice("programs run as \(identity)", metadata: ["why": "\(reason)"])
+            let runc = RuncRuntime(runcPath: configuration.runcPath, stateRoot: paths.runcState, seccompProfile: configuration.seccompProfile,
+                                   identity: identity)
             guard runc.isAvailable else {
                 throw WorkerError(.runcMissing, "runc is not installed (looked for '\(configuration.runcPath)'); install it with `apt-get install -y runc`")
             }

@@ -70,12 +70,14 @@ struct WorkerCommand: AsyncParsableCommand {
         @Option(help: "Journal, caches and run directories (default: $PROVA_HOME/worker).") var dataDir: String?
         @Option(help: "Largest single download (image, input, proof).") var maxDownload: String = "4GiB"
         @Option(help: "Disk budget of the image cache.") var imageCache: String = "20GiB"
-        @Option(help: "Size limit of each run's /output.") var outputLimit: String = "1GiB"
+        @Option(help: "Size limit of each run's /output: the total size of its outputs.") var outputLimit: String = "1GiB"
+        @Option(help: "Most files a run may leave in /output; more is a failed run of the program.") var maxOutputs: Int = RunLimits.defaultMaxOutputFiles
+        @Option(help: "Most bytes in an output's path; longer is a failed run of the program.") var maxOutputPath: Int = RunLimits.defaultMaxOutputPathBytes
         @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
         func run() async throws {
             let key = try WorkerCommand.loadKey(name: self.key, file: keyFile)
-            let configuration: WorkerConfiguration
+            var configuration: WorkerConfiguration
             do {
                 let devices = try WorkerConfiguration.gpus(gpus)
                 let capacity = Resources(cpuMillicores: try HumanUnits.cpu(cpus), memoryBytes: try HumanUnits.bytes(memory), gpus: Int64(devices.count))
@@ -91,6 +93,8 @@ struct WorkerCommand: AsyncParsableCommand {
                     maxDownloadBytes: try HumanUnits.bytes(maxDownload, option: "--max-download"),
                     imageCacheBytes: try HumanUnits.bytes(imageCache, option: "--image-cache"),
                     outputBytesLimit: try HumanUnits.bytes(outputLimit, option: "--output-limit"), seccompProfile: seccomp)
+                configuration.maxOutputFiles = maxOutputs
+                configuration.maxOutputPathBytes = maxOutputPath
             } catch let error as WorkerError {
                 throw ValidationError(error.message)
             } catch let error as ClientError {

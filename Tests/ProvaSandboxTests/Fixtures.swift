@@ -22,6 +22,8 @@ enum Fixtures {
         for directory in ["etc", "proc", "dev", "sys", "tmp", "input", "output", "proof"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
         }
+        // As `ImageImporter` leaves it: runc gives the /tmp tmpfs the mode of the image's /tmp, and the program is not root.
+        try FileManager.default.setAttributes([.posixPermissions: 0o1777], ofItemAtPath: root.appendingPathComponent("tmp").path)
         try Data("prova-test\n".utf8).write(to: root.appendingPathComponent("etc/image-marker"))
         try FileManager.default.createSymbolicLink(
             atPath: root.path + "/etc/abs-marker", withDestinationPath: "/etc/image-marker")

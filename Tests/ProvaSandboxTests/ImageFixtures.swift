@@ -5,12 +5,13 @@ import ProvaCore
 
 /// Builds image archives in both formats from layer tars.
 enum ImageFixtures {
-    /// A plain layer tar of `directory`'s contents, made by GNU tar (entries start with "./").
+    /// A plain layer tar of `directory`'s contents, written by the sandbox's own codec (`TarWriter`), gzipped on request.
     static func layer(of directory: URL, gzip: Bool = false) throws -> URL {
-        let output = directory.deletingLastPathComponent().appendingPathComponent(
-            directory.lastPathComponent + (gzip ? ".tar.gz" : ".tar"))
-        try Fixtures.runTool("/bin/tar", [gzip ? "-czf" : "-cf", output.path, "-C", directory.path, "."])
-        return output
+        let tar = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".tar")
+        try TarWriter.archive(of: directory).write(to: tar)
+        guard gzip else { return tar }
+        try Fixtures.runTool("/bin/gzip", ["-n", "-f", tar.path])
+        return tar.appendingPathExtension("gz")
     }
 
     /// Layer 1 is the busybox rootfs plus files that layer 2 removes with whiteouts.
@@ -112,7 +113,7 @@ enum ImageFixtures {
 
     private static func pack(_ directory: URL) throws -> URL {
         let archive = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".tar")
-        try Fixtures.runTool("/bin/tar", ["-cf", archive.path, "-C", directory.path, "."])
+        try TarWriter.archive(of: directory).write(to: archive)
         return archive
     }
 

@@ -65,6 +65,8 @@ struct RuncRuntimeTests {
         let spec = try Fixtures.spec("echo started > /input/ready; sleep 60", limits: Fixtures.limits(time: 20))
         let fifo = spec.inputDirectory.appendingPathComponent("ready")
         #expect(mkfifo(fifo.path, 0o666) == 0)
+        // The program is not root: the FIFO must be writable by others whatever the umask.
+        #expect(chmod(fifo.path, 0o666) == 0)
         let run = Task { try await runtime.run(spec) }
         // Should the program never open the FIFO, this unblocks the reader once the run ends.
         let unblock = Task {

@@ -55,13 +55,22 @@ struct SeccompProfileTests {
 
 @Suite("OCI config", .tags(.unit))
 struct BundleConfigTests {
-    private func config(gpus: [GPUDevice] = [], proof: Bool = false) throws -> OCISpec {
+    private func config(gpus: [GPUDevice] = [], proof: Bool = false,
+                        identity: ProgramIdentity = .userNamespace(hostID: 100_000, size: 65_536)) throws -> OCISpec {
         var spec = try Fixtures.spec("true", limits: Fixtures.limits(memory: 256 << 20, pids: 50, tmp: 3 << 20),
                                      proof: proof ? URL(fileURLWithPath: "/proofs") : nil)
         spec.limits.cpuMillicores = 1500
         spec.gpus = gpus
         return BundleConfig.make(spec: spec, environment: try spec.containerEnvironment(),
-                                 outputSource: "/bundle/output", cgroupsPath: "/prova/x", seccomp: nil)
+                                 outputSource: "/bundle/output", cgroupsPath: "/prova/x", seccomp: nil, identity: identity)
+    }
+
+    @Test("without a user namespace the program runs as the fixed unprivileged uid")
+    func unprivilegedUser() throws {
+        let config = try config(identity: .unprivilegedUser(uid: 100_000, gid: 100_000))
+        #expect(config.process.user == .init(uid: 100_000, gid: 100_000))
+        #expect(!config.linux.namespaces.contains { $0.type == "user" })
+        #expect(config.linux.uidMappings == nil)
     }
 
     @Test("read-only root, no capabilities, no new privileges, own network namespace, limits")
@@ -70,8 +79,11 @@ struct BundleConfigTests {
         #expect(config.root.readonly)
         #expect(config.process.capabilities == .none)
         #expect(config.process.noNewPrivileges)
+        // Container root is host uid 100,000 in its own user namespace.
         #expect(config.process.user.uid == 0)
-        #expect(Set(config.linux.namespaces.map(\.type)) == ["pid", "network", "ipc", "uts", "mount"])
+        #expect(Set(config.linux.namespaces.map(\.type)) == ["pid", "network", "ipc", "uts", "mount", "user"])
+        #expect(config.linux.uidMappings == [.init(containerID: 0, hostID: 100_000, size: 65_536)])
+        #expect(config.linux.gidMappings == config.linux.uidMappings)
         #expect(config.linux.resources.memory.limit == 256 << 20)
         #expect(config.linux.resources.memory.swap == 256 << 20, "swap equal to the limit means no swap")
         #expect(config.linux.resources.cpu.quota == 150_000 && config.linux.resources.cpu.period == 100_000)
@@ -180,7 +192,7 @@ struct TarReaderTests {
     @Test("a corrupt header is rejected")
     func corrupt() throws {
         var tar = TarWriter()
-        tar.add("file", content: Data("x".utf8))
+        try tar.add("file", content: Data("x".utf8))
         var bytes = tar.finished()
         bytes[0] = UInt8(ascii: "g")
         let file = try Fixtures.temporaryDirectory("corrupt").appendingPathComponent("x.tar")

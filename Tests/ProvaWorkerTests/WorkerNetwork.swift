@@ -171,10 +171,11 @@ final class WorkerNetwork: Sendable {
     }
 
     /// Starts a daemon for `key` (its data directory is derived from the key, so a restart resumes its journal).
-    func start(_ key: AccountKey, hooks: WorkerHooks = WorkerHooks(), capacity: Resources = WorkerNetwork.workerCapacity) throws -> RunningWorker {
+    func start(_ key: AccountKey, hooks: WorkerHooks = WorkerHooks(), capacity: Resources = WorkerNetwork.workerCapacity,
+               program: ScriptedProgram = TestImages.scripted) throws -> RunningWorker {
         var logger = Logger(label: "prova.test.worker")
         logger.logLevel = ProcessInfo.processInfo.environment["PROVA_TEST_WORKER_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        let runtime: (any Runtime)? = fidelity == .scripted ? ScriptedRuntime(TestImages.scripted) : nil
+        let runtime: (any Runtime)? = fidelity == .scripted ? ScriptedRuntime(program) : nil
         let daemon = WorkerDaemon(configuration: try configuration(for: key, capacity: capacity), key: key, logger: logger, hooks: hooks,
                                   runtime: runtime, reconcileInterval: .seconds(2))
         return RunningWorker(daemon: daemon, task: Task { try await daemon.run() })
