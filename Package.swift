@@ -80,7 +80,7 @@ let package = Package(
         // Fakes and harnesses for tests, benchmarks and the simulator: simulated workers, a scripted runtime, a manual clock.
         .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSandbox"], swiftSettings: libraryBoundaries),
         .executableTarget(name: "prova", dependencies: [
-            "ProvaCore", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox", "ProvaDevnet", lifecycle, logging,
+            "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox", "ProvaDevnet", lifecycle, logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: boundaries),
         .executableTarget(name: "ProvaBench", dependencies: [

@@ -12,7 +12,7 @@ for group in selected {
     let lines: [BenchLine]
     switch group {
     case "ledger": lines = try runLedgerBenchmarks()
-    case "ledger.apply", "ledger.assign": lines = try runLedgerBenchmarks(only: group)
+    case "ledger.apply", "ledger.assign", "ledger.vrf_verify_us": lines = try runLedgerBenchmarks(only: group)
     case "sandbox": lines = try await runSandboxBenchmarks()
     case "node": lines = try await runNodeBenchmarks() + runFloodBenchmarks()
     case "node.flood": lines = try await runFloodBenchmarks()

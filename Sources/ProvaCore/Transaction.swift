@@ -253,10 +253,13 @@ public struct VerifiedTransaction: Sendable, Hashable {
     /// A transaction taken as verified without checking any signature: for the simulator, which drives the real
     /// ledger with millions of transactions from senders it controls. Never use it on input from a network.
     /// `size` is what the fee's size part is charged on (the simulator passes an estimate; 0 charges the base fee only).
-    public static func unchecked(sender: Address, nonce: UInt64, body: TransactionBody, chainID: String, size: Int = 0) -> VerifiedTransaction {
+    /// `variant` stands for what makes two transactions of one sender and nonce different (their bodies and signatures):
+    /// the simulator's grinding attacker tries variants to change the hash, hence the task ID.
+    public static func unchecked(sender: Address, nonce: UInt64, body: TransactionBody, chainID: String, size: Int = 0,
+                                 variant: Int = 0) -> VerifiedTransaction {
         let transaction = SignedTransaction(unsigned: UnsignedTransaction(chain: ChainIdentity(chainID: chainID, genesisHash: ""), sender: "", nonce: nonce,
                                                                           body: body), signature: "")
-        let hash = SHA256Hex.of("prova/unchecked|\(chainID)|\(sender)|\(nonce)")
+        let hash = SHA256Hex.of(variant == 0 ? "prova/unchecked|\(chainID)|\(sender)|\(nonce)" : "prova/unchecked|\(chainID)|\(sender)|\(nonce)|\(variant)")
         return VerifiedTransaction(transaction: transaction, hash: hash, senderAddress: sender, size: size)
     }
 }

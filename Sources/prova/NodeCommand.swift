@@ -17,6 +17,8 @@ struct NodeInit: AsyncParsableCommand {
     @Option(help: "The chain ID (letters, digits, '-', '_', '.').") var chainId: String
     @Option(help: "Directory for the node's key, genesis, chain database and blobs.") var dataDir: String
     @Option(help: "Use this genesis file instead of a new one (validators of one chain share it).") var genesis: String?
+    @Option(help: "This validator's API URL, written into a new genesis's validator list.") var url = NodeFiles.defaultValidatorURL
+    @Option(help: "With --genesis: the key file of the validator this node is (one the genesis lists); without, a new key.") var key: String?
 
     func run() async throws {
         let directory = URL(fileURLWithPath: dataDir)
@@ -39,11 +41,12 @@ struct NodeInit: AsyncParsableCommand {
                 try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
                 testProgram = CapacityTestProgram.deploy(imageDigest: try CapacityTestImage.build(at: images).digest)
             }
-            let (written, key) = try NodeFiles.initialize(dataDirectory: directory, chainID: supplied?.chainID ?? chainId, genesis: supplied,
+            let chosenKey = try self.key.map { try NodeFiles.readKey(from: URL(fileURLWithPath: $0)) } ?? AccountKey()
+            let (written, nodeKey) = try NodeFiles.initialize(dataDirectory: directory, chainID: supplied?.chainID ?? chainId, genesis: supplied,
                                                           timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000),
-                                                          capacityTestProgram: testProgram)
+                                                          key: chosenKey, url: url, capacityTestProgram: testProgram)
             print("initialized chain '\(written.chainID)' in \(directory.path)")
-            print("node key:  \(key.address)\(written.authority == key.address ? " (chain authority: this node serves the faucet)" : "")")
+            print("node key:  \(nodeKey.address)\(written.authority == nodeKey.address ? " (chain authority: this node serves the faucet)" : "")")
             print("genesis:   \(directory.appendingPathComponent("genesis.json").path) (\(written.hash.prefix(16)))")
             print("run it:    prova node run --data-dir \(dataDir)")
         } catch let error as NodeError {

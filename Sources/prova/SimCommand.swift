@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProvaCore
+import ProvaLedger
 import ProvaSim
 
 /// `prova sim`: drives the real ledger with simulated workers and users and measures what the network does.
@@ -26,10 +27,18 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("block-interval"), help: "Block interval, e.g. 1s or 500ms.") var blockInterval = "1s"
     @Option(name: .customLong("race-provers"), help: "Provers racing each job under --mechanism race.") var raceProvers: Int64 = 3
     @Option(help: "Network: standard (CPU and GPU nodes and jobs) or cpu-only.") var mix = "standard"
+    @Option(help: "Run an attack experiment instead of the workload: grind (an operator grinding draws; see docs/ALLOCATION.md).") var attack: String?
+    @Option(name: .customLong("attacker-share"), help: "--attack grind: the attacker's share of the workers, e.g. 0.25.") var attackerShare = 0.25
+    @Option(name: .customLong("seed-rule"), help: "--attack grind: what seeds draws: beacon (the protocol) or block-hash (the rule it replaced).") var seedRule = "beacon"
+    @Option(name: .customLong("grind-tries"), help: "--attack grind: variants the attacker tries per transaction.") var grindTries = 64
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
     func run() async throws {
+        if let attack {
+            guard attack == "grind" else { throw ValidationError("--attack must be grind (got '\(attack)')") }
+            return try runGrind()
+        }
         let mechanisms: [Mechanism]
         if mechanism == "all" {
             mechanisms = Mechanism.allCases
@@ -75,6 +84,31 @@ struct SimCommand: AsyncParsableCommand {
                 print("wall_seconds: \(SimReport.format(wall, decimals: 1))")
                 print("blocks_per_s: \(SimReport.format(wall > 0 ? Double(report.blocks) / wall : 0, decimals: 1))")
             }
+        }
+    }
+
+    /// `--attack grind`: the grinding experiment on the real ledger under one seed rule.
+    func runGrind() throws {
+        guard let rule = SeedRule(rawValue: seedRule) else { throw ValidationError("--seed-rule must be beacon or block-hash (got '\(seedRule)')") }
+        let config = GrindExperiment.Config(workers: workers, attackerShare: attackerShare, tasks: tasks, seedRule: rule, grindTries: grindTries)
+        let quiet = self.quiet
+        do {
+            var experiment = try GrindExperiment(config: config)
+            let report = try experiment.run { height, sent in
+                if !quiet && height % 500 == 0 { Self.standardError("[grind \(rule.rawValue)] block \(height), \(sent) tasks sent") }
+            }
+            if json {
+                print("{\n" + report.lines.map { line in
+                    let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    return "  \"\(parts[0])\": \"\(parts[1])\""
+                }.joined(separator: ",\n") + "\n}")
+            } else {
+                for line in report.lines { print(line) }
+            }
+        } catch let error as SimError {
+            Self.standardError("error: \(error.message)")
+            if let cause = error.cause { Self.standardError("  cause: \(cause)") }
+            throw ExitCode.failure
         }
     }
 
