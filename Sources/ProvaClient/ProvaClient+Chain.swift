@@ -11,6 +11,11 @@ extension ProvaClient {
         try await get(Endpoint("blocks", query: [("limit", limit.map { String($0) }), ("before", before.map { String($0) })]))
     }
 
+    /// The genesis the node's chain started from (check its `hash` against one you trust).
+    public func genesis() async throws -> Genesis {
+        try await get(Endpoint("genesis"))
+    }
+
     public func block(height: UInt64) async throws -> BlockDetail {
         try await get(Endpoint("blocks", String(height)))
     }

@@ -64,6 +64,8 @@ public enum APIRouter {
 
     static func addChainRoutes(_ router: Router<BasicRequestContext>, node: ValidatorNode) {
         router.get("/v1/status") { _, _ in try HTTP.json(await node.chainStatus()) }
+        // The genesis this chain started from: what a new validator, a follower or an auditor replays from.
+        router.get("/v1/genesis") { _, _ in try HTTP.json(node.genesis) }
         router.get("/v1/stats") { _, _ in try HTTP.json(await node.stats()) }
         router.get("/v1/quote") { request, _ -> Response in
             let parameters = await node.state.parameters

@@ -8,6 +8,6 @@ struct Prova: AsyncParsableCommand {
         abstract: "A decentralized proving cloud: deploy prover programs, request proofs, run nodes.",
         subcommands: [
             NodeCommand.self, KeysCommand.self, AccountCommand.self, ImageCommand.self, ProgramCommand.self, ProofCommand.self,
-            TaskCommand.self, ProverSetCommand.self, WorkflowCommand.self, EventsCommand.self, QuoteCommand.self, StatsCommand.self, WorkerCommand.self, DevnetCommand.self, SimCommand.self,
+            TaskCommand.self, ProverSetCommand.self, WorkflowCommand.self, EventsCommand.self, QuoteCommand.self, StatsCommand.self, ChainCommand.self, WorkerCommand.self, DevnetCommand.self, SimCommand.self,
         ])
 }
