@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Pure: ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381) for the block beacon. Optimized in debug builds too: every
@@ -45,8 +46,9 @@ let package = Package(
         .target(name: "ProvaCore", dependencies: ["ProvaVRF", crypto], swiftSettings: libraryBoundaries),
         // Pure: the deterministic state machine.
         .target(name: "ProvaLedger", dependencies: ["ProvaCore", crypto], swiftSettings: libraryBoundaries),
-        // Edge: OCI images and runc execution.
-        .target(name: "ProvaSandbox", dependencies: ["ProvaCore", crypto], swiftSettings: libraryBoundaries),
+        // Edge: OCI images and runc execution; CDI device specs (YAML) for GPUs.
+        .target(name: "ProvaSandbox", dependencies: ["ProvaCore", crypto, .product(name: "Yams", package: "Yams")],
+                swiftSettings: libraryBoundaries),
         // Edge: SQLite persistence of blocks and state (GRDB), content-addressed blobs on disk.
         .target(name: "ProvaStore", dependencies: [
             "ProvaCore", "ProvaLedger", .product(name: "GRDB", package: "GRDB.swift"), crypto,

@@ -150,11 +150,15 @@ extension ErrorCode {
     /// A program the sandbox needs (runc, umoci, skopeo, tar) is not installed.
     public static let toolNotFound = ErrorCode("tool_not_found")
     public static let cancelled = ErrorCode("cancelled")
+    /// A device node a CDI spec names is not a device on this host: the spec is stale.
+    public static let cdiDeviceMissing = ErrorCode("cdi_device_missing")
     public static let duplicateEnvironment = ErrorCode("duplicate_environment")
     public static let imageImportFailed = ErrorCode("image_import_failed")
     /// An image unpacks to more than the image cache's disk budget.
     public static let imageTooLarge = ErrorCode("image_too_large")
     public static let invalidArchive = ErrorCode("invalid_archive")
+    /// A CDI spec (/etc/cdi, /var/run/cdi) is not valid YAML or JSON, lacks a field, or names what Prova cannot apply.
+    public static let invalidCDISpec = ErrorCode("invalid_cdi_spec")
     public static let invalidDigest = ErrorCode("invalid_digest")
     public static let invalidSpec = ErrorCode("invalid_spec")
     public static let ioFailed = ErrorCode("io_failed")
@@ -167,6 +171,8 @@ extension ErrorCode {
     public static let seccompProfileInvalid = ErrorCode("seccomp_profile_invalid")
     public static let seccompProfileMissing = ErrorCode("seccomp_profile_missing")
     public static let unsafeArchive = ErrorCode("unsafe_archive")
+    /// A CDI spec's `cdiVersion` is older than 0.6.0 or newer than the versions Prova knows.
+    public static let unsupportedCDIVersion = ErrorCode("unsupported_cdi_version")
 }
 
 // MARK: SDK and command line (ProvaClient, prova)

@@ -47,31 +47,10 @@ enum BundleConfig {
                                 options: ["rbind", "ro", "nosuid", "nodev"]))
         }
 
-        var environment = environment
-        var devices: [OCISpec.Device] = []
-        var deviceRules: [OCISpec.DeviceRule] = [.init(allow: false, access: "rwm")]
-        if !spec.gpus.isEmpty {
-            let nodes = spec.gpus + GPUDiscovery.controlDevices()
-            for node in nodes {
-                devices.append(.init(path: node.path, type: "c", major: node.major, minor: node.minor,
-                                     fileMode: 0o666, uid: 0, gid: 0))
-                deviceRules.append(.init(allow: true, type: "c", major: node.major, minor: node.minor, access: "rw"))
-            }
-            // Driver files go into a tmpfs so that runc creates their mount points there, never in
-            // the shared read-only image.
-            mounts.append(.init(destination: "/usr/local/nvidia", type: "tmpfs", source: "tmpfs",
-                                options: ["nosuid", "nodev", "mode=755", "size=1m"]))
-            for file in GPUDiscovery.driverFiles() {
-                let name = file.split(separator: "/").last.map(String.init) ?? file
-                let directory = file.hasSuffix("nvidia-smi") ? "/usr/local/nvidia/bin/" : "/usr/local/nvidia/lib64/"
-                mounts.append(.init(destination: directory + name, type: "bind", source: file,
-                                    options: ["bind", "ro", "nosuid", "nodev"]))
-            }
-            environment.append("NVIDIA_VISIBLE_DEVICES=" + spec.gpus.map { String($0.index) }.joined(separator: ","))
-            if !environment.contains(where: { $0.hasPrefix("LD_LIBRARY_PATH=") }) {
-                environment.append("LD_LIBRARY_PATH=/usr/local/nvidia/lib64")
-            }
-        }
+        let gpus = GPUPassthrough(gpus: spec.gpus, environment: environment)
+        mounts += gpus.mounts
+        let devices = gpus.devices
+        let deviceRules: [OCISpec.DeviceRule] = [.init(allow: false, access: "rwm")] + gpus.rules
 
         let quota = max(1000, limits.cpuMillicores * Int64(cpuPeriodMicroseconds) / 1000)
         var namespaces = ["pid", "network", "ipc", "uts", "mount"]
@@ -89,7 +68,7 @@ enum BundleConfig {
             process: .init(
                 user: user,
                 args: spec.command,
-                env: environment,
+                env: gpus.environment,
                 cwd: "/",
                 capabilities: .none,
                 rlimits: [
@@ -100,6 +79,7 @@ enum BundleConfig {
             root: .init(path: spec.rootfs.path, readonly: true),
             hostname: hostname,
             mounts: mounts,
+            hooks: gpus.hooks,
             linux: .init(
                 namespaces: namespaces.map { .init(type: $0) },
                 resources: .init(

@@ -1,17 +1,22 @@
 import Foundation
 
-/// One GPU device node to pass through, e.g. /dev/nvidia0 (char device 195:0).
+/// One GPU to pass through, e.g. /dev/nvidia0 (char device 195:0): the unit a worker hands to a task.
 public struct GPUDevice: Sendable, Codable, Equatable, Hashable {
     public var index: Int
+    /// The GPU's own device node on the host (for a CDI device, its first node).
     public var path: String
     public var major: Int64
     public var minor: Int64
+    /// What injecting the GPU takes when it comes from a CDI spec; nil for a GPU found in /dev, which gets the nodes,
+    /// driver files and environment that `GPUDiscovery` picks.
+    public var injection: CDIInjection?
 
-    public init(index: Int, path: String, major: Int64, minor: Int64) {
+    public init(index: Int, path: String, major: Int64, minor: Int64, injection: CDIInjection? = nil) {
         self.index = index
         self.path = path
         self.major = major
         self.minor = minor
+        self.injection = injection
     }
 }
 
@@ -56,11 +61,32 @@ public enum GPUDiscovery {
 
     /// Major and minor numbers of a character device, or nil when the path is not one.
     static func characterDeviceNumbers(_ path: String) -> (Int64, Int64)? {
+        guard let numbers = deviceNumbers(path), numbers.type == "c" else { return nil }
+        return (numbers.major, numbers.minor)
+    }
+
+    /// Type (`c` or `b`), major and minor of a device node, or nil when the path is not one.
+    public static func deviceNumbers(_ path: String) -> DeviceNumbers? {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFCHR else { return nil }
+        guard stat(path, &info) == 0 else { return nil }
+        let format = info.st_mode & S_IFMT
+        guard format == S_IFCHR || format == S_IFBLK else { return nil }
         let device = UInt64(info.st_rdev)
         let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
         let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
-        return (Int64(major), Int64(minor))
+        return DeviceNumbers(type: format == S_IFCHR ? "c" : "b", major: Int64(major), minor: Int64(minor))
+    }
+}
+
+/// A device node's identity as the device cgroup sees it.
+public struct DeviceNumbers: Sendable, Equatable {
+    public var type: String
+    public var major: Int64
+    public var minor: Int64
+
+    public init(type: String, major: Int64, minor: Int64) {
+        self.type = type
+        self.major = major
+        self.minor = minor
     }
 }

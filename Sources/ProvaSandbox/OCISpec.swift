@@ -5,6 +5,8 @@ struct OCISpec: Codable, Sendable, Equatable {
     var root: Root
     var hostname: String
     var mounts: [Mount]
+    /// Only CDI specs add hooks (e.g. `nvidia-cdi-hook update-ldcache` at createContainer).
+    var hooks: Hooks?
     var linux: Linux
 
     struct Process: Codable, Sendable, Equatable {
@@ -49,6 +51,23 @@ struct OCISpec: Codable, Sendable, Equatable {
         var type: String
         var source: String
         var options: [String]
+    }
+
+    /// Programs runc runs at points of the container's life; each list is omitted when nil.
+    struct Hooks: Codable, Sendable, Equatable {
+        var prestart: [Hook]?
+        var createRuntime: [Hook]?
+        var createContainer: [Hook]?
+        var startContainer: [Hook]?
+        var poststart: [Hook]?
+        var poststop: [Hook]?
+    }
+
+    struct Hook: Codable, Sendable, Equatable {
+        var path: String
+        var args: [String]?
+        var env: [String]?
+        var timeout: Int?
     }
 
     struct Linux: Codable, Sendable, Equatable {

@@ -18,7 +18,7 @@ public struct WorkerConfiguration: Sendable {
     public var stake: MicroCredits?
     /// Informational contact address put in the registration.
     public var endpoint: String?
-    /// The devices handed to tasks that ask for GPUs (`GPUDiscovery.nvidiaDevices()`).
+    /// The devices handed to tasks that ask for GPUs (`GPUInventory.locate()`: a CDI spec's, else /dev/nvidiaN).
     public var gpuDevices: [GPUDevice]
     /// Largest single input, image or proof file the worker downloads.
     public var maxDownloadBytes: ByteCount
@@ -58,12 +58,22 @@ public struct WorkerConfiguration: Sendable {
 
     /// Picks `count` GPUs of this host; a clear error when it has fewer.
     public static func gpus(_ count: Int, discovered: [GPUDevice] = GPUDiscovery.nvidiaDevices()) throws -> [GPUDevice] {
+        try gpus(count, from: GPUInventory(source: .discovered(devDirectory: "/dev"), devices: discovered))
+    }
+
+    /// Picks `count` GPUs of an inventory (a CDI spec's or /dev's); a clear error, naming the source, when it has fewer.
+    public static func gpus(_ count: Int, from inventory: GPUInventory) throws -> [GPUDevice] {
         guard count >= 0 else { throw WorkerError(.badGpus, "--gpus must be 0 or more") }
-        guard count <= discovered.count else {
-            let found = discovered.isEmpty ? "no NVIDIA GPU (/dev/nvidiaN)" : "only \(discovered.count) NVIDIA GPU(s): \(discovered.map(\.path).joined(separator: ", "))"
-            throw WorkerError(.gpusMissing, "--gpus \(count) asks for more GPUs than this host has: found \(found); install the NVIDIA driver or declare fewer")
+        let available = inventory.devices
+        guard count <= available.count else {
+            let found = available.isEmpty ? "no NVIDIA GPU" : "only \(available.count) NVIDIA GPU(s): \(available.map(\.path).joined(separator: ", "))"
+            let fix = switch inventory.source {
+            case .cdi: "regenerate the spec with `nvidia-ctk cdi generate` if GPUs were added, or declare fewer"
+            case .discovered: "install the NVIDIA driver (and `nvidia-ctk cdi generate` for a CDI spec) or declare fewer"
+            }
+            throw WorkerError(.gpusMissing, "--gpus \(count) asks for more GPUs than this host has: \(inventory.sourceDescription) found \(found); \(fix)")
         }
-        return Array(discovered.prefix(count))
+        return Array(available.prefix(count))
     }
 
     /// Parses `k=v,k2=v2` labels.

@@ -63,7 +63,8 @@ struct WorkerCommand: AsyncParsableCommand {
         @Option(help: "A key file instead of a stored key.") var keyFile: String?
         @Option(help: "CPU to declare: cores (4, 1.5) or millicores (500m).") var cpus: String
         @Option(help: "Memory to declare: 8GiB, 512MiB, 16GB.") var memory: String
-        @Option(help: "NVIDIA GPUs to declare; they must exist on this host (/dev/nvidiaN).") var gpus: Int = 0
+        @Option(help: "NVIDIA GPUs to declare; taken from the host's CDI spec (/var/run/cdi or /etc/cdi nvidia.yaml), else /dev/nvidiaN.")
+        var gpus: Int = 0
         @Option(help: "Disk to declare.") var disk: String = "100GiB"
         @Option(help: "Labels, KEY=VALUE,…, e.g. gpu=h100,region=eu (prover sets select on them).") var labels: String = ""
         @Option(help: "Credits to stake when registering (default: the chain's minimum).") var stake: String?
@@ -79,7 +80,13 @@ struct WorkerCommand: AsyncParsableCommand {
             let key = try WorkerCommand.loadKey(name: self.key, file: keyFile)
             var configuration: WorkerConfiguration
             do {
-                let devices = try WorkerConfiguration.gpus(gpus)
+                var devices = try WorkerConfiguration.gpus(min(gpus, 0), discovered: [])  // refuses a negative count
+                if gpus > 0 {
+                    let inventory: GPUInventory
+                    do { inventory = try GPUInventory.locate() } catch let error as SandboxError { throw ValidationError(error.message) }
+                    devices = try WorkerConfiguration.gpus(gpus, from: inventory)
+                    FileHandle.standardError.write(Data("prova worker: \(devices.count) GPU(s) from \(inventory.sourceDescription)\n".utf8))
+                }
                 let capacity = Resources(cpuMillicores: try HumanUnits.cpu(cpus), memoryBytes: try HumanUnits.bytes(memory), gpus: Int64(devices.count))
                 let seccomp: SeccompProfile
                 do { seccomp = try SeccompProfile.containersDefault() } catch {

@@ -47,6 +47,17 @@ struct UnitTests {
         #expect(try WorkerConfiguration.gpus(1, discovered: devices) == [devices[0]])
     }
 
+    @Test("too few GPUs in a CDI spec: the error names the spec and how to fix it")
+    func gpusFromCDISpec() throws {
+        let devices = [GPUDevice(index: 0, path: "/dev/nvidia0", major: 195, minor: 0)]
+        let inventory = GPUInventory(source: .cdi(path: "/etc/cdi/nvidia.yaml", kind: "nvidia.com/gpu"), devices: devices)
+        #expect(try WorkerConfiguration.gpus(1, from: inventory) == devices)
+        let error = #expect(throws: WorkerError.self) { try WorkerConfiguration.gpus(2, from: inventory) }
+        #expect(error?.code == .gpusMissing)
+        #expect(error?.message.contains("CDI spec /etc/cdi/nvidia.yaml (kind nvidia.com/gpu)") == true)
+        #expect(error?.message.contains("nvidia-ctk cdi generate") == true)
+    }
+
     @Test func localCapacityHandsOutDistinctGPUs() async {
         let devices = [GPUDevice(index: 0, path: "/dev/nvidia0", major: 195, minor: 0), GPUDevice(index: 1, path: "/dev/nvidia1", major: 195, minor: 1)]
         let local = LocalCapacity(capacity: Resources(cpuMillicores: 4000, memoryBytes: 8 * Units.gib, gpus: 2), devices: devices)
