@@ -78,36 +78,14 @@ struct FloodBench: Sendable {
             flood.append(Array(try encoder.encode(try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: 0, body: body).signed(by: key))))
             flood.append(contentsOf: fundedTransfers[(index * 10)..<(index * 10 + 10)])
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = NodeServer.application(node: node, logger: logger) { continuation.yield($0) }
-        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw BenchError("the node did not start") }
-            let url = "http://127.0.0.1:\(port)"
-            do {
-                let deploy = try UnsignedTransaction(chain: chain, sender: requester.publicKeyHex, nonce: 0,
-                                                     body: .deployProgram(Fixtures.program("flood-bench"))).signed(by: requester)
-                let probe = FloodBench(url: url, node: node, chain: chain, requester: requester, workers: workers, flood: flood,
-                                       program: Fixtures.program("flood-bench").programID, client: client)
-                guard try await probe.submit(deploy).status == 200 else { throw BenchError("the deploy was not committed") }
-                let result = try await body(probe)
-                await group.triggerGracefulShutdown()
-                try await client.shutdown()
-                for try await _ in tasks {}
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await client.shutdown()
-                throw error
-            }
+        let prepared = flood
+        return try await withServedNode(node, logger: logger, connections: 128) { url, client in
+            let deploy = try UnsignedTransaction(chain: chain, sender: requester.publicKeyHex, nonce: 0,
+                                                 body: .deployProgram(Fixtures.program("flood-bench"))).signed(by: requester)
+            let probe = FloodBench(url: url, node: node, chain: chain, requester: requester, workers: workers, flood: prepared,
+                                   program: Fixtures.program("flood-bench").programID, client: client)
+            guard try await probe.submit(deploy).status == 200 else { throw BenchError("the deploy was not committed") }
+            return try await body(probe)
         }
     }
 
@@ -130,7 +108,7 @@ struct FloodBench: Sendable {
         let tally = FloodTally()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if floods {
-                let cursor = FloodCursor()
+                let cursor = IndexCursor()
                 for _ in 0..<32 {
                     group.addTask {
                         while let index = await cursor.take() {
@@ -191,18 +169,6 @@ struct FloodBench: Sendable {
         let nonce = await node.nextNonce(of: key.address)
         return try UnsignedTransaction(chain: chain, sender: key.publicKeyHex, nonce: nonce, body: body).signed(by: key)
     }
-}
-
-/// Hands out flood indices until stopped.
-private actor FloodCursor {
-    private var value = 0
-    private var stopped = false
-    func take() -> Int? {
-        guard !stopped else { return nil }
-        defer { value += 1 }
-        return value
-    }
-    func stop() { stopped = true }
 }
 
 private actor FloodTally {

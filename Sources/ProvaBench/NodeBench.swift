@@ -46,30 +46,8 @@ struct BenchNode: Sendable {
         logger.logLevel = .error
         let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: directory, port: 0, mempoolCapacity: 200_000, senderQuota: 200_000),
                                      logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = NodeServer.application(node: node, logger: logger) { continuation.yield($0) }
-        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw BenchError("the node did not start") }
-            let bench = BenchNode(url: "http://127.0.0.1:\(port)", node: node, chain: node.genesis.identity, senders: senders, client: client)
-            let result: T
-            do { result = try await body(bench) } catch {
-                await group.triggerGracefulShutdown()
-                try? await client.shutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await client.shutdown()
-            for try await _ in tasks {}
-            return result
+        return try await withServedNode(node, logger: logger, connections: 512) { url, client in
+            try await body(BenchNode(url: url, node: node, chain: node.genesis.identity, senders: senders, client: client))
         }
     }
 

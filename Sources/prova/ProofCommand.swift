@@ -66,21 +66,9 @@ struct ProofCommand: AsyncParsableCommand {
                 let body = RequestProof(program: program, inputs: inputs, resources: resources, timeLimitSeconds: seconds,
                                         redundancy: redundancy, verifiers: verifiers, proverSet: proverSet, environment: env, maxFee: fee)
                 let status = try await client.requestProof(body, signedBy: signer)
-                guard let taskID = status.outcome?.created else {
-                    throw ClientError(.badAnswer, "the node committed the request but did not name the task; look for it with `prova task list --mine --key \(key.key)`")
-                }
-                if !wait {
-                    if options.json { return try Output.json(status) }
-                    print(taskID)
-                    if Output.stdoutIsTerminal {
-                        Output.standardError("requested in block \(status.height.map(String.init) ?? "?"); follow it with `prova task watch \(taskID)`")
-                    }
-                    return
-                }
-                if !options.json { print("task \(taskID)") }
-                let final = try await withTimeout(seconds: waitLimit, task: taskID) {
-                    try await watchWithProgress(client, task: taskID, showProgress: !options.json)
-                }
+                let taskID = try client.createdID(status, what: "request")
+                guard let final = try await followRequest(client, status: status, task: taskID, wait: wait, timeoutSeconds: waitLimit,
+                                                          json: options.json) else { return }
                 if options.json { try Output.json(final) }
                 if final.state != .verified {
                     if !options.json { Output.standardError(TaskCommand.failureHint(final)) }
@@ -126,5 +114,22 @@ func withTimeout<Result: Sendable>(seconds: Seconds, task: TaskID, _ operation: 
         defer { group.cancelAll() }
         guard let result = try await group.next() else { throw CancellationError() }
         return result
+    }
+}
+
+/// After a request is committed: without `--wait`, prints the task ID (or the status as JSON) and how to follow it, and
+/// returns nil; with it, follows the task with a progress line until it ends or `timeoutSeconds` pass.
+func followRequest(_ client: ProvaClient, status: TransactionStatus, task taskID: TaskID, wait: Bool, timeoutSeconds: Seconds,
+                   json: Bool) async throws -> TaskRecord? {
+    guard wait else {
+        if json { try Output.json(status) } else { print(taskID) }
+        if !json && Output.stdoutIsTerminal {
+            Output.standardError("requested in block \(status.height.map(String.init) ?? "?"); follow it with `prova task watch \(taskID)`")
+        }
+        return nil
+    }
+    if !json { print("task \(taskID)") }
+    return try await withTimeout(seconds: timeoutSeconds, task: taskID) {
+        try await watchWithProgress(client, task: taskID, showProgress: !json)
     }
 }

@@ -45,18 +45,8 @@ extension ProofCommand {
                 let body = RequestVerification(program: program, inputs: inputs, proof: proofFiles, verifiers: verifiers, proverSet: proverSet)
                 let status = try await client.requestVerification(body, signedBy: signer)
                 let taskID = try client.createdID(status, what: "verify-only request")
-                if !wait {
-                    if options.json { return try Output.json(status) }
-                    print(taskID)
-                    if Output.stdoutIsTerminal {
-                        Output.standardError("requested in block \(status.height.map(String.init) ?? "?"); follow it with `prova task watch \(taskID)`")
-                    }
-                    return
-                }
-                if !options.json { print("task \(taskID)") }
-                let final = try await withTimeout(seconds: waitLimit, task: taskID) {
-                    try await watchWithProgress(client, task: taskID, showProgress: !options.json)
-                }
+                guard let final = try await followRequest(client, status: status, task: taskID, wait: wait, timeoutSeconds: waitLimit,
+                                                          json: options.json) else { return }
                 let report = VerificationReport(final)
                 if options.json {
                     try Output.json(report)

@@ -48,7 +48,7 @@ struct FloodTests {
             let answers = Answers()
             let items = flood
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let next = Cursor()
+                let next = IndexCursor()
                 let url = network.url
                 for _ in 0..<16 {
                     group.addTask {
@@ -98,18 +98,6 @@ struct FloodTests {
             for worker in workers { try await worker.drain() }
         }
     }
-}
-
-/// Hands out flood indices until stopped.
-private actor Cursor {
-    private var value = 0
-    private var stopped = false
-    func take() -> Int? {
-        guard !stopped else { return nil }
-        defer { value += 1 }
-        return value
-    }
-    func stop() { stopped = true }
 }
 
 /// What the node answered to the flood, per sender.
