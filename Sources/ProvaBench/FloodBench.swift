@@ -141,20 +141,32 @@ struct FloodBench: Sendable {
                 program: program, inputs: [Fixtures.input("input-\(round).json")],
                 resources: Resources(cpuMillicores: 1_000, memoryBytes: Units.gib), timeLimitSeconds: 60)), by: requester))
             guard requested.status == 200, let task = requested.transaction?.outcome?.created else { throw BenchError("request \(round) answered \(requested.status)") }
-            var record = await node.state.tasks[task]
-            guard let attempt = record?.attempts.last, let worker = attempt.worker.flatMap({ keys[$0] }) else { throw BenchError("task \(task) was not assigned") }
+            // Its prover is drawn in the next block, by that block's beacon.
+            let assigned = try await awaitTask(task, "assigned") { $0.attempts.last?.worker != nil }
+            guard let attempt = assigned.attempts.last, let worker = attempt.worker.flatMap({ keys[$0] }) else { throw BenchError("task \(task) was not assigned") }
             for body in [TransactionBody.acceptTask(AcceptTask(task: task, attempt: attempt.number)),
                          .submitResult(SubmitResult(task: task, attempt: attempt.number, exitCode: 0,
                                                     outputs: [OutputRef(path: "proof.bin", digest: Fixtures.digest("proof-\(round)"), size: 5)]))] {
                 samples.append(try await timedDuty(body, by: worker))
             }
-            record = await node.state.tasks[task]
-            for duty in record?.attempts.last?.verifiers ?? [] {
+            // Its verifiers are drawn in the block after the delivery.
+            let delivered = try await awaitTask(task, "given verifiers") { $0.attempts.last?.verifiers.isEmpty == false }
+            for duty in delivered.attempts.last?.verifiers ?? [] {
                 guard let verifier = keys[duty.worker] else { continue }
                 samples.append(try await timedDuty(.submitVote(SubmitVote(task: task, attempt: attempt.number, verdict: .valid)), by: verifier))
             }
         }
         return samples
+    }
+
+    /// The task once `condition` holds, checked after every committed block (at most 50 blocks).
+    private func awaitTask(_ id: TaskID, _ what: String, until condition: (TaskRecord) -> Bool) async throws -> TaskRecord {
+        var blocks = node.committedHeights().makeAsyncIterator()
+        for _ in 0..<50 {
+            if let task = await node.state.tasks[id], condition(task) { return task }
+            guard await blocks.next() != nil else { break }
+        }
+        throw BenchError("task \(id) was not \(what) within 50 blocks")
     }
 
     private func timedDuty(_ body: TransactionBody, by key: AccountKey) async throws -> Double {
