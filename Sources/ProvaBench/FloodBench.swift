@@ -151,10 +151,17 @@ struct FloodBench: Sendable {
             }
             // Its verifiers are drawn in the block after the delivery.
             let delivered = try await awaitTask(task, "given verifiers") { $0.attempts.last?.verifiers.isEmpty == false }
+            var ballots: [(AccountKey, Ballot)] = []
             for duty in delivered.attempts.last?.verifiers ?? [] {
                 guard let verifier = keys[duty.worker] else { continue }
-                samples.append(try await timedDuty(.submitVote(SubmitVote(task: task, attempt: attempt.number, verdict: .valid)), by: verifier))
+                let ballot = Ballot(task: task, attempt: attempt.number, verdict: .valid,
+                                    transcript: VoteTranscript(claiming: .valid, checked: delivered.checkedDigest(attempt: attempt.number)))
+                samples.append(try await timedDuty(.commitVote(try ballot.commit(by: verifier.address)), by: verifier))
+                ballots.append((verifier, ballot))
             }
+            // Reveals open in the block of the last commitment.
+            _ = try await awaitTask(task, "open for reveals") { $0.attempts.last?.revealDeadlineMilliseconds != nil }
+            for (verifier, ballot) in ballots { samples.append(try await timedDuty(.revealVote(ballot.reveal), by: verifier)) }
         }
         return samples
     }

@@ -54,8 +54,10 @@ public struct CancelReceipt: Codable, Sendable, Hashable {
 public enum VerificationVerdict: String, Codable, Sendable, Hashable {
     /// Still waiting for votes.
     case pending
-    /// A majority voted valid.
+    /// A majority of the requested verifiers voted valid.
     case valid
+    /// A majority voted valid, but fewer verifiers than requested could be drawn (a small prover set): `accepted-unverified`.
+    case acceptedUnverified
     /// A majority voted invalid.
     case invalid
     /// No verdict: the verifiers failed to run, disagreed, or none could be drawn (the fee is refunded).
@@ -64,6 +66,7 @@ public enum VerificationVerdict: String, Codable, Sendable, Hashable {
     public init(_ task: TaskRecord) {
         guard task.state.isTerminal else { self = .pending; return }
         if task.state == .verified { self = .valid; return }
+        if task.state == .acceptedUnverified { self = .acceptedUnverified; return }
         self = task.attempts.first?.state == .rejected ? .invalid : .undecided
     }
 }

@@ -39,7 +39,7 @@ extension ProvaClient {
     static let maxLogBytes = 16 << 20
 
     /// The runs of `task`: every prover attempt (or only `attempt`) with its logs downloaded and checked, or — with
-    /// `role: .verifier` — every verifier duty of those attempts with its vote.
+    /// `role: .verifier` — every verifier duty of those attempts with its vote and the logs of its run.
     public func runLogs(of task: TaskRecord, attempt: Int? = nil, role: RunRole = .prover) async throws -> [RunLog] {
         var attempts = task.attempts
         if let attempt {
@@ -53,7 +53,7 @@ extension ProvaClient {
         for attempt in attempts {
             switch role {
             case .prover: logs.append(try await proverLog(task, attempt))
-            case .verifier: logs += verifierLogs(task, attempt)
+            case .verifier: logs += try await verifierLogs(task, attempt)
             }
         }
         return logs
@@ -81,12 +81,43 @@ extension ProvaClient {
         return log
     }
 
-    private func verifierLogs(_ task: TaskRecord, _ attempt: Attempt) -> [RunLog] {
-        attempt.verifiers.map { duty in
-            RunLog(task: task.id, attempt: attempt.number, role: .verifier, worker: duty.worker, state: duty.state.rawValue,
-                   requested: task.resources, timeLimitSeconds: task.timeLimitSeconds, vote: duty.vote,
-                   note: "a verifier's run is recorded on the chain by its vote only; its output is not kept")
+    /// Each verifier duty with its revealed vote and the transcript of its run: exit status, and the stdout and stderr
+    /// it uploaded (checked against the transcript's digests).
+    private func verifierLogs(_ task: TaskRecord, _ attempt: Attempt) async throws -> [RunLog] {
+        let program = try? await self.program(task.program)
+        var logs: [RunLog] = []
+        for duty in attempt.verifiers {
+            var log = RunLog(task: task.id, attempt: attempt.number, role: .verifier, worker: duty.worker, state: duty.state.rawValue,
+                             requested: program?.deploy.verifierResources ?? task.resources,
+                             timeLimitSeconds: program?.deploy.verifierTimeLimitSeconds ?? task.timeLimitSeconds,
+                             vote: duty.state == .voted ? duty.vote : nil)
+            guard duty.state == .voted, let transcript = duty.transcript else {
+                log.note = switch duty.state {
+                case .pending: "drawn; its commitment is not on the chain yet"
+                case .committed: "committed; its vote is revealed once every drawn verifier has committed"
+                default: "no vote was revealed (\(duty.state.rawValue))"
+                }
+                logs.append(log)
+                continue
+            }
+            log.exitCode = transcript.exitCode
+            log.exitReason = transcript.timedOut ? "killed at the time limit" : transcript.oomKilled ? "OOM-killed" : "exit code \(transcript.exitCode)"
+            log.stdoutDigest = transcript.stdoutDigest
+            log.stderrDigest = transcript.stderrDigest
+            var missing: [String] = []
+            for (name, digest) in [("stdout", transcript.stdoutDigest), ("stderr", transcript.stderrDigest)] {
+                guard let digest else { continue }
+                do {
+                    let text = String(decoding: try await getBlobBytes(digest: digest, limit: Self.maxLogBytes), as: UTF8.self)
+                    if name == "stdout" { log.stdout = text } else { log.stderr = text }
+                } catch let error as ClientError where error.code == .notFound {
+                    missing.append(name)
+                }
+            }
+            if !missing.isEmpty { log.note = "the verifier's \(missing.joined(separator: " and ")) is on no node any more; its digest is on the chain" }
+            logs.append(log)
         }
+        return logs
     }
 }
 

@@ -5,8 +5,9 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     public var proverShareBasisPoints: Int64
     public var verifierShareBasisPoints: Int64
     public var treasuryShareBasisPoints: Int64
-    /// Optional network subsidy paid to each successful prover from the treasury (while it has funds).
-    public var proverSubsidy: MicroCredits
+    /// Optional network subsidy paid from the treasury (while it has funds) to a successful prover, in basis points of
+    /// the slot fee — never when the prover is the requester, who would otherwise farm it with requests to itself.
+    public var proverSubsidyBasisPoints: Int64
 
     public var minBlockIntervalMilliseconds: Milliseconds
     public var maxBlockIntervalMilliseconds: Milliseconds
@@ -21,8 +22,17 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     public var voteGraceMilliseconds: Milliseconds
     /// Prover attempts per slot after acceptance: 2 means one fallback.
     public var maxAttempts: Int
-    /// Missing verifiers replaced per attempt before the vote is decided with the votes in hand.
+    /// Verifiers drawn per attempt beyond the needed count (to replace ones that missed, or break a split) before the
+    /// attempt is inconclusive.
     public var maxVerifierReplacements: Int
+    /// Once every drawn verifier has committed (or missed), how long they have to reveal.
+    public var revealWindowMilliseconds: Milliseconds
+    /// From delivery: an attempt without a verdict by then (no verifier had room) fails with a full refund, nobody slashed.
+    public var verificationTimeoutMilliseconds: Milliseconds
+    /// Taken from the stake of a verifier whose revealed vote is against the majority, in basis points of its stake.
+    public var minorityVoteSlashBasisPoints: Int64
+    /// Taken from the stake of a verifier that never committed or never revealed, in basis points of its stake.
+    public var missedVoteSlashBasisPoints: Int64
     /// A slot that finds no prover for this long fails and is refunded in full.
     public var maxPendingMilliseconds: Milliseconds
     public var programStrikeLimit: Int
@@ -49,10 +59,12 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     public var proverSetDeposit: MicroCredits
 
     public init(prices: PriceSchedule = .genesis, proverShareBasisPoints: Int64 = 8_500, verifierShareBasisPoints: Int64 = 1_000,
-                treasuryShareBasisPoints: Int64 = 500, proverSubsidy: MicroCredits = 0, minBlockIntervalMilliseconds: Milliseconds = 100,
+                treasuryShareBasisPoints: Int64 = 500, proverSubsidyBasisPoints: Int64 = 0, minBlockIntervalMilliseconds: Milliseconds = 100,
                 maxBlockIntervalMilliseconds: Milliseconds = 1_000, maxClockDriftMilliseconds: Milliseconds = 2_000, maxBlockTransactions: Int = 20_000,
                 acceptWindowMilliseconds: Milliseconds = 3_000, uploadGraceMilliseconds: Milliseconds = 30_000,
                 voteGraceMilliseconds: Milliseconds = 30_000, maxAttempts: Int = 2, maxVerifierReplacements: Int = 3,
+                revealWindowMilliseconds: Milliseconds = 10_000, verificationTimeoutMilliseconds: Milliseconds = 600_000,
+                minorityVoteSlashBasisPoints: Int64 = 1_000, missedVoteSlashBasisPoints: Int64 = 200,
                 maxPendingMilliseconds: Milliseconds = 600_000, programStrikeLimit: Int = 3, workerStrikeLimit: Int = 3,
                 jailMilliseconds: Milliseconds = 600_000, minWorkerStake: MicroCredits = 100 * MicroCredit.perCredit,
                 slashBasisPoints: Int64 = 5_000, fallbackRefundBasisPoints: Int64 = 5_000, exitDelayMilliseconds: Milliseconds = 600_000,
@@ -64,7 +76,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         self.proverShareBasisPoints = proverShareBasisPoints
         self.verifierShareBasisPoints = verifierShareBasisPoints
         self.treasuryShareBasisPoints = treasuryShareBasisPoints
-        self.proverSubsidy = proverSubsidy
+        self.proverSubsidyBasisPoints = proverSubsidyBasisPoints
         self.minBlockIntervalMilliseconds = minBlockIntervalMilliseconds
         self.maxBlockIntervalMilliseconds = maxBlockIntervalMilliseconds
         self.maxClockDriftMilliseconds = maxClockDriftMilliseconds
@@ -74,6 +86,10 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         self.voteGraceMilliseconds = voteGraceMilliseconds
         self.maxAttempts = maxAttempts
         self.maxVerifierReplacements = maxVerifierReplacements
+        self.revealWindowMilliseconds = revealWindowMilliseconds
+        self.verificationTimeoutMilliseconds = verificationTimeoutMilliseconds
+        self.minorityVoteSlashBasisPoints = minorityVoteSlashBasisPoints
+        self.missedVoteSlashBasisPoints = missedVoteSlashBasisPoints
         self.maxPendingMilliseconds = maxPendingMilliseconds
         self.programStrikeLimit = programStrikeLimit
         self.workerStrikeLimit = workerStrikeLimit
@@ -115,18 +131,20 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         guard minBlockIntervalMilliseconds >= 0, maxBlockIntervalMilliseconds >= minBlockIntervalMilliseconds, acceptWindowMilliseconds > 0 else {
             throw ProvaCoreError(.badParameters, "block intervals must satisfy 0 <= min <= max and acceptWindow must be positive")
         }
-        guard (0...10_000).contains(slashBasisPoints), (0...10_000).contains(fallbackRefundBasisPoints), (0...1_000_000).contains(idleTestPartsPerMillion) else {
+        guard [slashBasisPoints, fallbackRefundBasisPoints, proverSubsidyBasisPoints, minorityVoteSlashBasisPoints, missedVoteSlashBasisPoints]
+                .allSatisfy({ (0...10_000).contains($0) }), (0...1_000_000).contains(idleTestPartsPerMillion) else {
             throw ProvaCoreError(.badParameters, "basis points must be 0...10000 and idleTestPartsPerMillion 0...1000000")
         }
         // Bounds that keep every sum and product of block times and fees inside 64 bits (docs/PROTOCOL.md "Bounds").
         let day: Milliseconds = 86_400_000
         let checks: [(String, Int64, ClosedRange<Int64>)] = [
             ("prices.cpuCoreHour", prices.cpuCoreHour, 0...Self.maxUnitPrice), ("prices.memoryGiBHour", prices.memoryGiBHour, 0...Self.maxUnitPrice),
-            ("prices.gpuHour", prices.gpuHour, 0...Self.maxUnitPrice), ("proverSubsidy", proverSubsidy, 0...Limits.maxSupply),
+            ("prices.gpuHour", prices.gpuHour, 0...Self.maxUnitPrice),
             ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxClockDriftMilliseconds", maxClockDriftMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...10_000_000),
             ("acceptWindowMilliseconds", acceptWindowMilliseconds, 1...day), ("uploadGraceMilliseconds", uploadGraceMilliseconds, 0...day),
             ("voteGraceMilliseconds", voteGraceMilliseconds, 0...day), ("maxAttempts", Int64(maxAttempts), 1...100),
-            ("maxVerifierReplacements", Int64(maxVerifierReplacements), 0...100), ("maxPendingMilliseconds", maxPendingMilliseconds, 0...(30 * day)),
+            ("maxVerifierReplacements", Int64(maxVerifierReplacements), 0...100),
+            ("revealWindowMilliseconds", revealWindowMilliseconds, 1...day), ("verificationTimeoutMilliseconds", verificationTimeoutMilliseconds, 1...(30 * day)), ("maxPendingMilliseconds", maxPendingMilliseconds, 0...(30 * day)),
             ("programStrikeLimit", Int64(programStrikeLimit), 1...1_000_000_000), ("workerStrikeLimit", Int64(workerStrikeLimit), 1...1_000_000_000),
             ("jailMilliseconds", jailMilliseconds, 0...(365 * day)), ("minWorkerStake", minWorkerStake, 0...Limits.maxSupply),
             ("exitDelayMilliseconds", exitDelayMilliseconds, 0...(365 * day)),

@@ -129,6 +129,13 @@ struct FastDigestWriter {
     mutating func duty(_ value: VerifierDuty) {
         string(value.worker); int(value.drawnAtMilliseconds); int(value.deadlineMilliseconds); enumeration(value.state)
         if let vote = value.vote { enumeration(vote) } else { null() }
+        string(value.commitment)
+        if let transcript = value.transcript { nested { $0.transcript(transcript) } } else { null() }
+    }
+
+    mutating func transcript(_ value: VoteTranscript) {
+        int(Int64(value.exitCode)); bool(value.timedOut); bool(value.oomKilled); string(value.stdoutDigest); string(value.stderrDigest)
+        string(value.checked)
     }
 
     mutating func slot(_ value: Slot) {
@@ -143,6 +150,7 @@ struct FastDigestWriter {
         int(value.deliveredAtMilliseconds); uint(value.verifierDrawCauseHeight)
         array(value.verifiers) { $0.duty($1) }
         int(value.verifiersNeeded); int(value.verifierReplacements); int(value.decidedAtMilliseconds); string(value.failure)
+        int(value.revealDeadlineMilliseconds)
     }
 
     mutating func task(_ value: TaskRecord) {

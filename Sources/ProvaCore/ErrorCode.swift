@@ -53,6 +53,10 @@ extension ErrorCode {
     public static let alreadyFinished = ErrorCode("already_finished")
     public static let alreadyJoined = ErrorCode("already_joined")
     public static let alreadyVoted = ErrorCode("already_voted")
+    /// A reveal whose vote, salt and transcript do not open the verifier's commitment, or whose transcript names other proof files.
+    public static let revealMismatch = ErrorCode("reveal_mismatch")
+    /// A reveal before every drawn verifier has committed (or missed its window): reveals would be copied.
+    public static let revealsNotOpen = ErrorCode("reveals_not_open")
     public static let badHeight = ErrorCode("bad_height")
     public static let badPreviousHash = ErrorCode("bad_previous_hash")
     /// A block whose beacon is not the one ECVRF output its proposer's key gives for the previous beacon and height.

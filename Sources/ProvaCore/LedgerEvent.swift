@@ -6,7 +6,7 @@ public struct LedgerEvent: Codable, Sendable, Hashable {
         case programRetired, proverSetRetired
         case programDeployed, programStrike, programBlocked
         case taskSubmitted, escrowed, taskAssigned, taskAccepted, taskDeclined, acceptanceMissed
-        case taskDelivered, verifierAssigned, voteCast, verifierMissed, taskVerified, proofRejected
+        case taskDelivered, verifierAssigned, voteCommitted, revealRequested, voteCast, verifierMissed, taskVerified, taskAcceptedUnverified, proofRejected
         case attemptFailed, attemptTimedOut, fallback, taskFailed, taskCancelled, taskExpired
         case paid, refunded, slashed, burned
         case workerRegistered, workerActivated, workerStrike, workerJailed, capacityTestAssigned, capacityTestFailed

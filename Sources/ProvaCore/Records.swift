@@ -112,17 +112,22 @@ public enum TaskKind: String, Codable, Sendable, Hashable {
 }
 
 public enum TaskState: String, Codable, Sendable, Hashable {
-    case pending, assigned, running, delivered, verified, failed, cancelled, expired
+    case pending, assigned, running, delivered, verified
+    /// The proof was accepted with fewer votes than requested (a prover set too small to draw them all), or none.
+    case acceptedUnverified
+    case failed, cancelled, expired
 
-    public var isTerminal: Bool { self == .verified || self == .failed || self == .cancelled || self == .expired }
+    public var isTerminal: Bool { isAccepted || self == .failed || self == .cancelled || self == .expired }
+    /// The task's outputs are delivered: verified, or accepted with fewer votes than requested.
+    public var isAccepted: Bool { self == .verified || self == .acceptedUnverified }
 }
 
 public enum SlotState: String, Codable, Sendable, Hashable {
     /// Needs a prover (first draw, after a decline or missed acceptance, or for a fallback).
     case waiting
-    case assigned, running, verifying, verified, failed, cancelled, expired
+    case assigned, running, verifying, verified, acceptedUnverified, failed, cancelled, expired
 
-    public var isTerminal: Bool { self == .verified || self == .failed || self == .cancelled || self == .expired }
+    public var isTerminal: Bool { self == .verified || self == .acceptedUnverified || self == .failed || self == .cancelled || self == .expired }
 }
 
 /// One of the `redundancy` independent lanes of a task, each escrowing one fee.
@@ -151,28 +156,40 @@ public struct Slot: Codable, Sendable, Hashable {
 }
 
 public enum AttemptState: String, Codable, Sendable, Hashable {
-    case assigned, running, delivered, verified, rejected, failed, timedOut, missedAcceptance, declined, cancelled
+    case assigned, running, delivered, verified, acceptedUnverified, rejected, failed, timedOut, missedAcceptance, declined, cancelled
+    /// Verification ended without a strict majority (or past its deadline): nobody is at fault, nobody is slashed.
+    case inconclusive
 
     public var isOpen: Bool { self == .assigned || self == .running || self == .delivered }
 }
 
+/// A verifier duty's course: drawn (`pending`) → `committed` → `voted` (revealed), or `missed` (no commitment by
+/// `deadlineMilliseconds`, or no reveal by the attempt's reveal deadline), or `released` (the attempt ended first).
 public enum DutyState: String, Codable, Sendable, Hashable {
-    case pending, voted, missed, released
+    case pending, committed, voted, missed, released
 }
 
 public struct VerifierDuty: Codable, Sendable, Hashable {
     public var worker: Address
     public var drawnAtMilliseconds: Milliseconds
+    /// The commitment must be on the chain by then.
     public var deadlineMilliseconds: Milliseconds
     public var state: DutyState
+    /// The revealed vote.
     public var vote: Verdict?
+    public var commitment: String?
+    /// The revealed transcript of the verifier's run.
+    public var transcript: VoteTranscript?
 
-    public init(worker: Address, drawnAtMilliseconds: Milliseconds, deadlineMilliseconds: Milliseconds, state: DutyState, vote: Verdict?) {
+    public init(worker: Address, drawnAtMilliseconds: Milliseconds, deadlineMilliseconds: Milliseconds, state: DutyState, vote: Verdict?,
+                commitment: String? = nil, transcript: VoteTranscript? = nil) {
         self.worker = worker
         self.drawnAtMilliseconds = drawnAtMilliseconds
         self.deadlineMilliseconds = deadlineMilliseconds
         self.state = state
         self.vote = vote
+        self.commitment = commitment
+        self.transcript = transcript
     }
 }
 
@@ -198,8 +215,10 @@ public struct Attempt: Codable, Sendable, Hashable {
     public var verifierReplacements: Int
     public var decidedAtMilliseconds: Milliseconds?
     public var failure: String?
+    /// Set when reveals open (every drawn verifier has committed or missed): reveals are accepted until then.
+    public var revealDeadlineMilliseconds: Milliseconds?
 
-    public init(number: Int, slot: Int, worker: Address?, state: AttemptState, assignedAtMilliseconds: Milliseconds, acceptDeadlineMilliseconds: Milliseconds, acceptedAtMilliseconds: Milliseconds?, runDeadlineMilliseconds: Milliseconds?, result: SubmitResult?, deliveredAtMilliseconds: Milliseconds?, verifierDrawCauseHeight: UInt64 = 0, verifiers: [VerifierDuty], verifiersNeeded: Int, verifierReplacements: Int, decidedAtMilliseconds: Milliseconds?, failure: String?) {
+    public init(number: Int, slot: Int, worker: Address?, state: AttemptState, assignedAtMilliseconds: Milliseconds, acceptDeadlineMilliseconds: Milliseconds, acceptedAtMilliseconds: Milliseconds?, runDeadlineMilliseconds: Milliseconds?, result: SubmitResult?, deliveredAtMilliseconds: Milliseconds?, verifierDrawCauseHeight: UInt64 = 0, verifiers: [VerifierDuty], verifiersNeeded: Int, verifierReplacements: Int, decidedAtMilliseconds: Milliseconds?, failure: String?, revealDeadlineMilliseconds: Milliseconds? = nil) {
         self.number = number
         self.slot = slot
         self.worker = worker
@@ -216,6 +235,7 @@ public struct Attempt: Codable, Sendable, Hashable {
         self.verifierReplacements = verifierReplacements
         self.decidedAtMilliseconds = decidedAtMilliseconds
         self.failure = failure
+        self.revealDeadlineMilliseconds = revealDeadlineMilliseconds
     }
 }
 

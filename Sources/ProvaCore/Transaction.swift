@@ -14,7 +14,8 @@ public enum TransactionBody: Sendable, Hashable {
     case acceptTask(AcceptTask)
     case declineTask(DeclineTask)
     case submitResult(SubmitResult)
-    case submitVote(SubmitVote)
+    case commitVote(CommitVote)
+    case revealVote(RevealVote)
     case createProverSet(CreateProverSet)
     case joinProverSet(JoinProverSet)
     case blockProgram(BlockProgram)
@@ -23,13 +24,13 @@ public enum TransactionBody: Sendable, Hashable {
 
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case Transfer, Mint, DeployProgram, RequestProof, RequestVerification, SubmitWorkflow, CancelTask
-        case RegisterWorker, AnnounceExit, AcceptTask, DeclineTask, SubmitResult, SubmitVote
+        case RegisterWorker, AnnounceExit, AcceptTask, DeclineTask, SubmitResult, CommitVote, RevealVote
         case CreateProverSet, JoinProverSet, BlockProgram, RetireProgram, RetireProverSet
 
         /// Largest canonical encoding accepted for a transaction of this kind, in bytes.
         public var sizeLimit: Int {
             switch self {
-            case .Transfer, .Mint, .AnnounceExit, .AcceptTask, .DeclineTask, .SubmitVote, .JoinProverSet, .CancelTask, .BlockProgram,
+            case .Transfer, .Mint, .AnnounceExit, .AcceptTask, .DeclineTask, .CommitVote, .RevealVote, .JoinProverSet, .CancelTask, .BlockProgram,
                  .RetireProgram, .RetireProverSet: return 2_048
             case .RegisterWorker: return 8_192
             case .DeployProgram: return 32_768
@@ -43,7 +44,7 @@ public enum TransactionBody: Sendable, Hashable {
         /// the chain assigned to its sender. Every other kind pays the transaction fee (docs/PROTOCOL.md "Transaction fees").
         public var isFree: Bool {
             switch self {
-            case .AcceptTask, .DeclineTask, .SubmitResult, .SubmitVote, .AnnounceExit, .Mint: true
+            case .AcceptTask, .DeclineTask, .SubmitResult, .CommitVote, .RevealVote, .AnnounceExit, .Mint: true
             default: false
             }
         }
@@ -63,7 +64,8 @@ public enum TransactionBody: Sendable, Hashable {
         case .acceptTask: .AcceptTask
         case .declineTask: .DeclineTask
         case .submitResult: .SubmitResult
-        case .submitVote: .SubmitVote
+        case .commitVote: .CommitVote
+        case .revealVote: .RevealVote
         case .createProverSet: .CreateProverSet
         case .joinProverSet: .JoinProverSet
         case .blockProgram: .BlockProgram
@@ -97,7 +99,8 @@ extension TransactionBody: Codable {
         case .AcceptTask: self = .acceptTask(try AcceptTask(from: decoder))
         case .DeclineTask: self = .declineTask(try DeclineTask(from: decoder))
         case .SubmitResult: self = .submitResult(try SubmitResult(from: decoder))
-        case .SubmitVote: self = .submitVote(try SubmitVote(from: decoder))
+        case .CommitVote: self = .commitVote(try CommitVote(from: decoder))
+        case .RevealVote: self = .revealVote(try RevealVote(from: decoder))
         case .CreateProverSet: self = .createProverSet(try CreateProverSet(from: decoder))
         case .JoinProverSet: self = .joinProverSet(try JoinProverSet(from: decoder))
         case .BlockProgram: self = .blockProgram(try BlockProgram(from: decoder))
@@ -122,7 +125,8 @@ extension TransactionBody: Codable {
         case .acceptTask(let body): try body.encode(to: encoder)
         case .declineTask(let body): try body.encode(to: encoder)
         case .submitResult(let body): try body.encode(to: encoder)
-        case .submitVote(let body): try body.encode(to: encoder)
+        case .commitVote(let body): try body.encode(to: encoder)
+        case .revealVote(let body): try body.encode(to: encoder)
         case .createProverSet(let body): try body.encode(to: encoder)
         case .joinProverSet(let body): try body.encode(to: encoder)
         case .blockProgram(let body): try body.encode(to: encoder)

@@ -227,12 +227,6 @@ public enum Verdict: String, Codable, Sendable, Hashable, CaseIterable {
     }
 }
 
-public struct SubmitVote: Codable, Sendable, Hashable {
-    public var task: TaskID
-    public var attempt: Int
-    public var verdict: Verdict
-    public init(task: TaskID, attempt: Int, verdict: Verdict) { self.task = task; self.attempt = attempt; self.verdict = verdict }
-}
 
 /// A named set of workers: listed members and/or every worker whose labels include `labels`. Workers opt in with `JoinProverSet`.
 public struct CreateProverSet: Codable, Sendable, Hashable {

@@ -113,9 +113,22 @@ extension TransactionBody {
             try Check.range(body.usage.cpuMilliseconds, 0...Limits.maxCPUMilliseconds, field: "usage.cpuMilliseconds")
             try Check.range(body.usage.peakMemoryBytes, 0...Limits.maxMemoryBytes, field: "usage.peakMemoryBytes")
             try Check.text(body.message ?? "", field: "message", max: Limits.maxMessageLength)
-        case .submitVote(let body):
+        case .commitVote(let body):
             try Check.digest(body.task, field: "task")
             try Check.range(Int64(body.attempt), 1...Limits.maxAttempt, field: "attempt")
+            try Check.digest(body.commitment, field: "commitment")
+        case .revealVote(let body):
+            try Check.digest(body.task, field: "task")
+            try Check.range(Int64(body.attempt), 1...Limits.maxAttempt, field: "attempt")
+            guard Hex.isLowercase(body.salt, byteCount: VoteCommitment.saltLength) else {
+                throw Check.error("salt", "must be \(VoteCommitment.saltLength) bytes in lowercase hex (the salt the commitment was made with)")
+            }
+            if let digest = body.transcript.stdoutDigest { try Check.digest(digest, field: "transcript.stdoutDigest") }
+            if let digest = body.transcript.stderrDigest { try Check.digest(digest, field: "transcript.stderrDigest") }
+            try Check.digest(body.transcript.checked, field: "transcript.checked")
+            guard body.verdict == body.transcript.verdict else {
+                throw Check.error("verdict", "\(body.verdict.rawValue) does not follow from the transcript (exit code \(body.transcript.exitCode)\(body.transcript.timedOut ? ", timed out" : "")\(body.transcript.oomKilled ? ", OOM-killed" : "")): 0 is valid, 1 invalid, anything else error")
+            }
         case .createProverSet(let body):
             try Check.name(body.name, field: "name")
             guard body.members.count <= Limits.maxSetMembers else { throw Check.error("members", "at most \(Limits.maxSetMembers)") }

@@ -100,7 +100,7 @@ public enum APIRouter {
         router.get("/v1/tasks") { request, _ -> Response in
             var state: TaskState?
             if let text = HTTP.query(request, "state") {
-                guard let value = TaskState(rawValue: text) else { throw NodeError.badRequest("state must be one of pending, assigned, running, delivered, verified, failed, cancelled, expired") }
+                guard let value = TaskState(rawValue: text) else { throw NodeError.badRequest("state must be one of pending, assigned, running, delivered, verified, acceptedUnverified, failed, cancelled, expired") }
                 state = value
             }
             return try HTTP.json(try node.store.tasks(state: state, requester: try HTTP.optionalAddress(request, "requester"),

@@ -13,7 +13,7 @@ enum NetworkStatistics {
         var verified = 0
         for task in state.tasks.values where task.kind != .capacityTest {
             byState[task.state.rawValue, default: 0] += 1
-            if task.state == .verified || task.state == .failed || task.state == .expired {
+            if task.state.isAccepted || task.state == .failed || task.state == .expired {
                 finished += 1
                 if task.state == .verified { verified += 1 }
             }

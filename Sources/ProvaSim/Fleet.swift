@@ -32,10 +32,13 @@ public struct SimWorker: Sendable, Hashable {
     public var bid: Double
     /// Multiplies the configured failure rate for this worker (mean 1 over the fleet): most are reliable, a few are flaky.
     public var failureMultiplier: Double
+    /// As a verifier, commits `valid` at once without running the verifier (`--lazy-verifiers`).
+    public var lazy: Bool
 
-    public init(index: Int, address: Address, operatorIndex: Int, node: NodeType, stake: MicroCredits, speed: Double, bid: Double, failureMultiplier: Double) {
+    public init(index: Int, address: Address, operatorIndex: Int, node: NodeType, stake: MicroCredits, speed: Double, bid: Double, failureMultiplier: Double,
+                lazy: Bool = false) {
         self.index = index; self.address = address; self.operatorIndex = operatorIndex; self.node = node; self.stake = stake
-        self.speed = speed; self.bid = bid; self.failureMultiplier = failureMultiplier
+        self.speed = speed; self.bid = bid; self.failureMultiplier = failureMultiplier; self.lazy = lazy
     }
 }
 

@@ -82,6 +82,8 @@ package struct GrindExperiment: Sendable {
     var outgoing: [VerifiedTransaction] = []
     /// The attacker's results held back: task, attempt, the block it must be sent by.
     var heldResults: [(task: TaskID, attempt: Int, latest: UInt64)] = []
+    /// Committed ballots, by "worker task attempt", until reveals open.
+    var ballots: [String: Ballot] = [:]
     var verifierDraws = 0, captured = 0, verifyOnlyDraws = 0, capturedVerifyOnly = 0, ownRequests = 0, selfProved = 0
     var attackerTasks: Set<TaskID> = []
     var sent = 0
@@ -226,7 +228,11 @@ package struct GrindExperiment: Sendable {
                 guard let worker = event.worker else { continue }
                 let attackerTask = attackerTasks.contains(task)
                 let verdict: Verdict = attackerWorkers.contains(worker) && attackerTask ? .valid : (record.kind == .verification ? .invalid : .valid)
-                send(worker, .submitVote(SubmitVote(task: task, attempt: attempt, verdict: verdict)))
+                let ballot = Ballot(task: task, attempt: attempt, verdict: verdict,
+                                    transcript: VoteTranscript(claiming: verdict, checked: record.checkedDigest(attempt: attempt)),
+                                    salt: SHA256Hex.of("grind-salt:\(worker):\(task):\(attempt)"))
+                ballots["\(worker) \(task) \(attempt)"] = ballot
+                if let commit = try? ballot.commit(by: worker) { send(worker, .commitVote(commit)) }
                 if attackerTask, record.attempts[attempt - 1].verifiers.count == 3, record.attempts[attempt - 1].verifiers.last?.worker == worker {
                     verifierDraws += 1
                     let majority = isMajority(record.attempts[attempt - 1].verifiers.map(\.worker))
@@ -236,6 +242,9 @@ package struct GrindExperiment: Sendable {
                         if majority { capturedVerifyOnly += 1 }
                     }
                 }
+            case .revealRequested:
+                guard let worker = event.worker, let ballot = ballots.removeValue(forKey: "\(worker) \(task) \(attempt)") else { continue }
+                send(worker, .revealVote(ballot.reveal))
             default:
                 break
             }

@@ -47,6 +47,14 @@ struct MetricsCollector: Sendable {
     var samples: [UtilizationSample] = []
     var proverReward: [MicroCredits]
     var verifierReward: [MicroCredits]
+    /// Stake taken from each worker for its duties as a verifier (a minority vote, a missed commitment or reveal).
+    var verifierSlashed: [MicroCredits]
+    /// Verifier duties each worker was drawn for.
+    var verifierDuties: [Int]
+    /// Decided invalid proofs: accepted (verified or accepted unverified) and rejected.
+    var invalidAccepted = 0
+    var lazyJailed = 0
+    var invalidRejected = 0
     /// Pro-rata payments to racers that lost (cancelled after the winner delivered).
     var loserCompensation: MicroCredits = 0
     var escrowed: MicroCredits = 0
@@ -75,5 +83,7 @@ struct MetricsCollector: Sendable {
         classes = classNames.map { ClassStats(name: $0) }
         proverReward = [MicroCredits](repeating: 0, count: workers)
         verifierReward = [MicroCredits](repeating: 0, count: workers)
+        verifierSlashed = [MicroCredits](repeating: 0, count: workers)
+        verifierDuties = [Int](repeating: 0, count: workers)
     }
 }

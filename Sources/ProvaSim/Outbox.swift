@@ -9,6 +9,7 @@ enum Purpose: Sendable {
     case accept(task: TaskID, attempt: Int)
     case result(task: TaskID, attempt: Int)
     case vote(task: TaskID, attempt: Int)
+    case reveal(task: TaskID, attempt: Int)
     /// A race was won: the requester stops the other racers.
     case cancelRace(task: TaskID)
     case deploy

@@ -55,16 +55,22 @@ public struct SimConfig: Sendable, Codable, Hashable {
     public var classes: [TaskClass]
     /// False for a CPU-only network: no GPU nodes in the fleet and no GPU classes in the mix.
     public var gpus: Bool
+    /// Share of the workers that, as verifiers, commit `valid` at once without running anything.
+    public var lazyVerifiers: Double
+    /// Share of delivered proofs that are invalid (on top of the failure mix's wrong proofs).
+    public var invalidProofs: Double
 
     public init(workers: Int = 10_000, operators: Int = 200, tasks: Int = 1_000_000, load: Double = 0.95, mechanism: Mechanism = .random,
                 failureRate: Double = 0.02, seed: UInt64 = 1, blockIntervalMilliseconds: Milliseconds = 1_000, raceProvers: Int64 = 3,
                 verifiers: Int64 = 3, runFractionLow: Double = 0.7, runFractionHigh: Double = 0.95, drainLimitMilliseconds: Milliseconds = 1_800_000,
-                checkInvariants: Bool = false, classes: [TaskClass] = TaskClass.standardMix, gpus: Bool = true) {
+                checkInvariants: Bool = false, classes: [TaskClass] = TaskClass.standardMix, gpus: Bool = true,
+                lazyVerifiers: Double = 0, invalidProofs: Double = 0) {
         self.workers = workers; self.operators = operators; self.tasks = tasks; self.load = load; self.mechanism = mechanism
         self.failures = FailureMix(rate: failureRate); self.seed = seed; self.blockIntervalMilliseconds = blockIntervalMilliseconds
         self.raceProvers = raceProvers; self.verifiers = verifiers; self.runFractionLow = runFractionLow; self.runFractionHigh = runFractionHigh
         self.drainLimitMilliseconds = drainLimitMilliseconds; self.checkInvariants = checkInvariants
         self.classes = gpus ? classes : classes.filter { !$0.usesGPU }; self.gpus = gpus
+        self.lazyVerifiers = lazyVerifiers; self.invalidProofs = invalidProofs
     }
 
     public func validate() throws {
@@ -73,6 +79,8 @@ public struct SimConfig: Sendable, Codable, Hashable {
         guard tasks >= 1 else { throw SimError(.badConfig, "--tasks must be at least 1") }
         guard load > 0, load <= 1.5 else { throw SimError(.badConfig, "--load must be in (0, 1.5]; 0.95 means 95 % of declared capacity is asked for") }
         guard failures.rate >= 0, failures.rate <= 0.5 else { throw SimError(.badConfig, "--failure-rate must be between 0 and 0.5") }
+        guard lazyVerifiers >= 0, lazyVerifiers <= 0.9 else { throw SimError(.badConfig, "--lazy-verifiers must be between 0 and 0.9") }
+        guard invalidProofs >= 0, invalidProofs <= 0.5 else { throw SimError(.badConfig, "--invalid-proofs must be between 0 and 0.5") }
         guard blockIntervalMilliseconds >= 100 else { throw SimError(.badConfig, "the block interval must be at least 100 ms") }
         guard (1...8).contains(raceProvers) else { throw SimError(.badConfig, "--race-provers must be between 1 and 8 (the ledger's redundancy limit)") }
         guard (0...15).contains(verifiers) else { throw SimError(.badConfig, "--verifiers must be between 0 and 15") }

@@ -14,7 +14,15 @@ extension Simulation {
                 }
             case .verifierAssigned:
                 if let worker = event.worker, let index = fleet.indexByAddress[worker], let task = event.task, let attempt = event.attempt {
+                    metrics.verifierDuties[index] += 1
                     verifierAssigned(index, task: task, attempt: attempt, height: height, time: time)
+                }
+            case .revealRequested:
+                if let worker = event.worker, let task = event.task, let attempt = event.attempt,
+                   let ballot = ballots[task]?.removeValue(forKey: "\(worker) \(attempt)") {
+                    let revealAt = time + Milliseconds(behaviourRandom.uniform(100, 900))
+                    outbox.schedule(ScheduledTransaction(sender: worker, body: .revealVote(ballot.reveal), purpose: .reveal(task: task, attempt: attempt)),
+                                    atHeight: outbox.height(for: revealAt, earliest: height + 1))
                 }
             case .taskDelivered:
                 if config.mechanism == .race, let task = event.task, let requester = event.account, var meta = openTasks[task], !meta.raceDecided {
@@ -23,7 +31,9 @@ extension Simulation {
                     outbox.schedule(ScheduledTransaction(sender: requester, body: .cancelTask(CancelTask(task: task)), purpose: .cancelRace(task: task)),
                                     atHeight: height + 1)
                 }
-            case .taskVerified:
+            case .taskVerified, .taskAcceptedUnverified:
+                if isInvalidProof(event) { metrics.invalidAccepted += 1 }
+                if let task = event.task { ballots[task] = nil }
                 guard let task = event.task, let meta = openTasks.removeValue(forKey: task) else { continue }
                 metrics.classes[meta.classIndex].verified += 1
                 metrics.classes[meta.classIndex].latencyMilliseconds.append(time - meta.arrival)
@@ -32,6 +42,7 @@ extension Simulation {
                     metrics.auctionClearing += Double(fee) * fleet.workers[index].bid
                 }
             case .taskFailed, .taskExpired, .taskCancelled:
+                if let task = event.task { ballots[task] = nil }
                 guard let task = event.task, let meta = openTasks.removeValue(forKey: task) else { continue }
                 if !meta.assigned {
                     unassigned -= 1
@@ -70,19 +81,35 @@ extension Simulation {
             case .escrowed: metrics.escrowed += event.amount ?? 0
             case .refunded: metrics.refunded += event.amount ?? 0
             case .burned: metrics.burned += event.amount ?? 0
-            case .slashed: metrics.slashed += event.amount ?? 0
+            case .slashed:
+                metrics.slashed += event.amount ?? 0
+                if let worker = event.worker, let index = fleet.indexByAddress[worker], let task = event.task, let attempt = event.attempt,
+                   let record = ledger.state.tasks[task], attempt >= 1, attempt <= record.attempts.count, record.attempts[attempt - 1].worker != worker {
+                    metrics.verifierSlashed[index] += event.amount ?? 0
+                }
             case .fallback: metrics.fallbacks += 1
             case .acceptanceMissed: metrics.acceptanceMissed += 1
             case .attemptTimedOut: metrics.timedOut += 1
             case .attemptFailed: metrics.attemptsFailed += 1
-            case .proofRejected: metrics.proofsRejected += 1
-            case .workerJailed: metrics.jailed += 1
+            case .proofRejected:
+                metrics.proofsRejected += 1
+                if isInvalidProof(event) { metrics.invalidRejected += 1 }
+            case .workerJailed:
+                metrics.jailed += 1
+                if let worker = event.worker, let index = fleet.indexByAddress[worker], fleet.workers[index].lazy { metrics.lazyJailed += 1 }
             case .programStrike: metrics.programStrikes += 1
             case .verifierMissed: metrics.verifierMisses += 1
             default:
                 break
             }
         }
+    }
+
+    /// Whether the attempt an event names delivered an invalid proof.
+    func isInvalidProof(_ event: LedgerEvent) -> Bool {
+        guard let task = event.task, let attempt = event.attempt, let record = ledger.state.tasks[task],
+              attempt >= 1, attempt <= record.attempts.count else { return false }
+        return record.attempts[attempt - 1].result?.outputs.first?.digest == Self.garbageProof
     }
 
     mutating func noteAssigned(_ task: TaskID, height: UInt64) {
@@ -130,7 +157,9 @@ extension Simulation {
         case .wrongProof:
             result.outputs = [OutputRef(path: "proof.bin", digest: Self.garbageProof, size: 4_096)]
         default:
-            break
+            if config.invalidProofs > 0, behaviourRandom.bernoulli(config.invalidProofs) {
+                result.outputs = [OutputRef(path: "proof.bin", digest: Self.garbageProof, size: 4_096)]
+            }
         }
         result.usage = MeasuredUsage(wallMilliseconds: run, cpuMilliseconds: run * record.resources.cpuMillicores / 1000, peakMemoryBytes: record.resources.memoryBytes / 2)
         let resultHeight = outbox.height(for: acceptAt + max(run, 1), earliest: acceptHeight + 1)
@@ -138,7 +167,8 @@ extension Simulation {
                         atHeight: resultHeight)
     }
 
-    /// A verifier checks the proof in 1 to 5 s and votes truthfully, unless it is silent this time.
+    /// A verifier checks the proof in 1 to 5 s and commits to the truth, unless it is silent this time; a lazy verifier
+    /// commits `valid` within 100 ms without checking anything. Both reveal when the ledger asks (`revealRequested`).
     mutating func verifierAssigned(_ index: Int, task: TaskID, attempt: Int, height: UInt64, time: Milliseconds) {
         let worker = fleet.workers[index]
         let mix = config.failures
@@ -147,8 +177,14 @@ extension Simulation {
         if behaviourRandom.bernoulli(silent) { return }
         guard let record = ledger.state.tasks[task], attempt >= 1, attempt <= record.attempts.count else { return }
         let valid = record.attempts[attempt - 1].result?.outputs.first?.digest == Self.validProof
-        let voteAt = time + Milliseconds(behaviourRandom.uniform(1_000, 5_000))
-        outbox.schedule(ScheduledTransaction(sender: worker.address, body: .submitVote(SubmitVote(task: task, attempt: attempt, verdict: valid ? .valid : .invalid)),
-                                             purpose: .vote(task: task, attempt: attempt)), atHeight: outbox.height(for: voteAt, earliest: height + 1))
+        let verdict: Verdict = worker.lazy || valid ? .valid : .invalid
+        let commitAt = time + Milliseconds(worker.lazy ? behaviourRandom.uniform(10, 100) : behaviourRandom.uniform(1_000, 5_000))
+        let ballot = Ballot(task: task, attempt: attempt, verdict: verdict,
+                            transcript: VoteTranscript(claiming: verdict, checked: record.checkedDigest(attempt: attempt)),
+                            salt: SHA256Hex.of("prova-sim/salt/\(worker.address)/\(task)/\(attempt)"))
+        guard let commit = try? ballot.commit(by: worker.address) else { return }
+        ballots[task, default: [:]]["\(worker.address) \(attempt)"] = ballot
+        outbox.schedule(ScheduledTransaction(sender: worker.address, body: .commitVote(commit), purpose: .vote(task: task, attempt: attempt)),
+                        atHeight: outbox.height(for: commitAt, earliest: height + 1))
     }
 }

@@ -50,6 +50,25 @@ extension Simulation {
         }
         percent("fulfilment_rate", submitted > 0 ? Double(verified) / Double(submitted) : 0)
         percent("fallback_rate", submitted > 0 ? Double(m.fallbacks) / Double(submitted) : 0)
+        if config.lazyVerifiers > 0 || config.invalidProofs > 0 {
+            let decided = m.invalidAccepted + m.invalidRejected
+            add("invalid_proofs_decided", Double(decided), "\(decided)")
+            let accepted = decided > 0 ? Double(m.invalidAccepted) / Double(decided) : 0
+            add("invalid_accepted", accepted, SimReport.format(accepted * 100, decimals: 2) + "%")
+        }
+        if config.lazyVerifiers > 0 {
+            // Earnings per duty: verifier pay minus the stake taken for verifier duties, over the duties drawn.
+            func perDuty(_ lazy: Bool) -> Double {
+                let group = fleet.workers.filter { $0.lazy == lazy }
+                let duties = group.reduce(0) { $0 + m.verifierDuties[$1.index] }
+                let net = group.reduce(Int64(0)) { $0 + m.verifierReward[$1.index] - m.verifierSlashed[$1.index] }
+                return duties > 0 ? Double(net) / Double(duties) : 0
+            }
+            let honest = perDuty(false)
+            let ratio = honest != 0 ? perDuty(true) / honest : 0
+            add("lazy_earnings_ratio", ratio, SimReport.format(ratio, decimals: 3))
+            add("lazy_verifiers_jailed", Double(m.lazyJailed), "\(m.lazyJailed)")
+        }
         let expired = m.classes.reduce(0) { $0 + $1.expired }
         let failed = m.classes.reduce(0) { $0 + $1.failed }
         add("expired_tasks", Double(expired), "\(expired)")

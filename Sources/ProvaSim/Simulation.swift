@@ -24,6 +24,8 @@ public struct Simulation: Sendable {
     var outbox: Outbox
     var metrics: MetricsCollector
     var openTasks: [TaskID: TaskMeta] = [:]
+    /// Committed ballots, by task then "worker attempt", until reveals open (dropped when the task ends).
+    var ballots: [TaskID: [String: Ballot]] = [:]
     var openWorkflows: [WorkflowID: TaskMeta] = [:]
     var unassigned = 0
     /// Ledger tasks the arrivals have asked for so far; arrivals stop at `config.tasks`.
@@ -53,7 +55,12 @@ public struct Simulation: Sendable {
             }
             fleet = custom
         } else {
-            fleet = Fleet.generate(workers: config.workers, operators: config.operators, minStake: parameters.minWorkerStake, gpus: config.gpus, random: &fleetRandom)
+            var generated = Fleet.generate(workers: config.workers, operators: config.operators, minStake: parameters.minWorkerStake, gpus: config.gpus, random: &fleetRandom)
+            if config.lazyVerifiers > 0 {
+                var lazyRandom = SeededGenerator(seed: "prova-sim/lazy/\(config.seed)")
+                for index in generated.workers.indices { generated.workers[index].lazy = lazyRandom.bernoulli(config.lazyVerifiers) }
+            }
+            fleet = generated
         }
         program = DeployProgram(
             name: "sim-prover",
@@ -210,6 +217,11 @@ public struct Simulation: Sendable {
             guard let record = ledger.state.tasks[task], attempt <= record.attempts.count else { return false }
             let current = record.attempts[attempt - 1]
             return current.state == .delivered && current.verifiers.contains { $0.worker == item.sender && $0.state == .pending }
+        case .reveal(let task, let attempt):
+            guard let record = ledger.state.tasks[task], attempt <= record.attempts.count else { return false }
+            let current = record.attempts[attempt - 1]
+            return current.state == .delivered && current.revealDeadlineMilliseconds != nil
+                && current.verifiers.contains { $0.worker == item.sender && $0.state == .committed }
         case .cancelRace(let task):
             guard let record = ledger.state.tasks[task] else { return false }
             return record.slots.contains { $0.state == .waiting || $0.state == .assigned || $0.state == .running }

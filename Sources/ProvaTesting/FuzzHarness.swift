@@ -137,7 +137,8 @@ public enum FuzzHarness {
         case .acceptTask(var accept): accept.task = task(accept.task); return .acceptTask(accept)
         case .declineTask(var decline): decline.task = task(decline.task); return .declineTask(decline)
         case .submitResult(var result): result.task = task(result.task); return .submitResult(result)
-        case .submitVote(var vote): vote.task = task(vote.task); return .submitVote(vote)
+        case .commitVote(var vote): vote.task = task(vote.task); return .commitVote(vote)
+        case .revealVote(var vote): vote.task = task(vote.task); return .revealVote(vote)
         case .cancelTask(var cancel):
             cancel.task = cancel.task.map(task)
             cancel.workflow = cancel.workflow.map { pick($0, "workflow", workflows) }
@@ -191,7 +192,13 @@ public enum FuzzHarness {
             ("decline", (2..<6).map { Case(sender: $0, body: .declineTask(DeclineTask(task: task, attempt: 1, reason: "busy"))) }),
             ("result", accept + result),
             // Accepted and delivered in the first block; the verifiers drawn at its end vote in the next.
-            ("vote", accept + result + (2..<6).map { Case(sender: $0, body: .submitVote(SubmitVote(task: task, attempt: 1, verdict: .valid))) }),
+            // A commitment then its reveal (the reveal is refused: the commitment was made before the task's ID was known).
+            ("vote", accept + result + (2..<6).flatMap { sender -> [Case] in
+                let ballot = Ballot(task: task, attempt: 1, verdict: .valid, transcript: VoteTranscript(claiming: .valid, checked: input.digest),
+                                    salt: SHA256Hex.of("fuzz-salt"))
+                let commit = CommitVote(task: task, attempt: 1, commitment: SHA256Hex.of("fuzz-commitment:\(sender)"))
+                return [Case(sender: sender, body: .commitVote(commit)), Case(sender: sender, body: .revealVote(ballot.reveal))]
+            }),
             ("prover-set", [Case(sender: 1, body: .createProverSet(CreateProverSet(name: "seed", members: [worker], labels: ["zone": "a"]))),
                             Case(sender: 2, body: .joinProverSet(JoinProverSet(name: "seed"))),
                             Case(sender: 1, body: .retireProverSet(RetireProverSet(name: "seed")))]),

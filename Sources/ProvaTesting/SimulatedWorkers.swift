@@ -17,6 +17,12 @@ public enum WorkerBehaviour: String, Sendable, CaseIterable, Codable {
     case lies
     /// Proves honestly but votes the opposite of the truth.
     case votesWrong
+    /// Proves honestly; as a verifier commits `valid` at once without running anything.
+    case lazy
+    /// Proves honestly; as a verifier commits truthfully and never reveals.
+    case neverReveals
+    /// Proves honestly; as a verifier commits a guess (`valid`) and reveals whatever the others revealed first.
+    case copies
 }
 
 /// Simulated prover nodes for the in-memory chain: they read each block's events and answer with signed
@@ -27,6 +33,8 @@ public struct SimulatedWorkers: Sendable {
     /// How long an honest run takes, as a fraction of the time limit, in percent.
     public var runPercentOfLimit: Int64
     private var scheduled: [(due: Milliseconds, sender: Address, body: TransactionBody)] = []
+    /// Each verifier's committed ballot, by "worker task attempt", until it reveals.
+    private var ballots: [String: Ballot] = [:]
 
     public init(keys: [AccountKey], behaviour: [Address: WorkerBehaviour] = [:], runPercentOfLimit: Int64 = 10) {
         self.keys = Dictionary(uniqueKeysWithValues: keys.map { ($0.address, $0) })
@@ -71,8 +79,25 @@ public struct SimulatedWorkers: Sendable {
                 guard attempt <= task.attempts.count, let result = task.attempts[attempt - 1].result else { continue }
                 let valid = result.outputs.first?.digest == Self.validProofDigest(taskID)
                 let truthful: Verdict = valid ? .valid : .invalid
-                let verdict: Verdict = mode == .votesWrong ? (valid ? .invalid : .valid) : truthful
-                schedule(now + 100, worker, .submitVote(SubmitVote(task: taskID, attempt: attempt, verdict: verdict)))
+                let verdict: Verdict = switch mode {
+                case .votesWrong: valid ? .invalid : .valid
+                case .lazy, .copies: .valid
+                default: truthful
+                }
+                let ballot = Ballot(task: taskID, attempt: attempt, verdict: verdict,
+                                    transcript: VoteTranscript(claiming: verdict, checked: task.checkedDigest(attempt: attempt)),
+                                    salt: SHA256Hex.of("salt:\(worker):\(taskID):\(attempt)"))
+                ballots["\(worker) \(taskID) \(attempt)"] = ballot
+                guard let commit = try? ballot.commit(by: worker) else { continue }
+                schedule(now + (mode == .lazy ? 0 : 100), worker, .commitVote(commit))
+            case (.revealRequested, let mode):
+                guard mode != .neverReveals, var ballot = ballots.removeValue(forKey: "\(worker) \(taskID) \(attempt)") else { continue }
+                if mode == .copies, attempt <= task.attempts.count,
+                   let seen = task.attempts[attempt - 1].verifiers.first(where: { $0.worker != worker && $0.vote != nil })?.vote {
+                    ballot.verdict = seen
+                    ballot.transcript = VoteTranscript(claiming: seen, checked: ballot.transcript.checked)
+                }
+                schedule(now + 50, worker, .revealVote(ballot.reveal))
             default:
                 continue
             }

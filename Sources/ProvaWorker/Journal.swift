@@ -30,6 +30,8 @@ public struct JobRecord: Codable, Sendable, Hashable {
         case finished
         /// The submission is signed and journaled; it may or may not have reached the node.
         case submitting
+        /// A verifier's commitment is on the chain; the ballot waits here until reveals open.
+        case committed
     }
 
     public var key: JobKey
@@ -38,7 +40,9 @@ public struct JobRecord: Codable, Sendable, Hashable {
     public var resources: Resources?
     public var result: SubmitResult?
     public var verdict: Verdict?
-    /// The exact signed SubmitResult/SubmitVote, resent unchanged after a restart (the node answers a known
+    /// A verifier's vote, salt and transcript, from before its commitment until its reveal: the salt exists only here.
+    public var ballot: Ballot?
+    /// The exact signed SubmitResult, CommitVote or RevealVote, resent unchanged after a restart (the node answers a known
     /// transaction with its committed status, so resending cannot double-submit).
     public var submission: SignedTransaction?
     /// Seconds since 1970 of the last change; shown by `prova worker status`.

@@ -60,22 +60,26 @@ struct WorkerServices: Sendable {
     }
 
     /// Sends a submission the journal holds (`record.submission`), or signs `body` afresh when that one can no
-    /// longer be used. Returns normally when the chain has it or has moved on; the journal entry is removed then.
-    func submit(_ body: TransactionBody, record: JobRecord) async throws {
+    /// longer be used. Returns normally when the chain has it or has moved on; the journal entry is removed then,
+    /// unless `keepingJournal` (a verifier's commitment: its ballot is needed for the reveal). Returns whether the chain
+    /// took it.
+    @discardableResult
+    func submit(_ body: TransactionBody, record: JobRecord, keepingJournal: Bool = false) async throws -> Bool {
         let key = record.key
+        func done() async { if !keepingJournal { await journal.remove(key) } }
         if let signed = record.submission {
             do {
                 try await sender.resend(signed)
                 logger.info("submitted", metadata: ["job": "\(key)", "kind": "\(body.kind.rawValue)", "resent": "true"])
-                await journal.remove(key)
-                return
+                await done()
+                return true
             } catch let error as ClientError where error.code.isNonceMismatch {
                 // That signature never made it into a block and its nonce went to another transaction: sign again.
                 logger.info("journaled submission is stale; signing again", metadata: ["job": "\(key)"])
             } catch let error as ClientError where error.isClientMistake {
                 logger.warning("the chain refused the journaled submission", metadata: ["job": "\(key)", "error": "\(error)"])
                 await journal.remove(key)
-                return
+                return false
             }
         }
         do {
@@ -89,7 +93,10 @@ struct WorkerServices: Sendable {
         } catch let error as ClientError where error.isClientMistake {
             // The ledger refused it (deadline passed, attempt no longer running…): nothing more to do for this job.
             logger.warning("the chain refused the submission", metadata: ["job": "\(key)", "error": "\(error)"])
+            await journal.remove(key)
+            return false
         }
-        await journal.remove(key)
+        await done()
+        return true
     }
 }

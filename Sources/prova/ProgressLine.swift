@@ -66,7 +66,7 @@ final class ProgressLine: @unchecked Sendable {
         if progress.votesNeeded > 0 { parts.append("votes \(progress.votes)/\(progress.votesNeeded)") }
         parts.append("fee \(Units.formatCredits(progress.fee)) cr")
         if progress.refunded > 0 { parts.append("refund \(Units.formatCredits(progress.refunded)) cr") }
-        if let failure = progress.failure, progress.state.isTerminal, progress.state != .verified { parts.append(failure) }
+        if let failure = progress.failure, progress.state.isTerminal, !progress.state.isAccepted { parts.append(failure) }
         return parts.joined(separator: " · ")
     }
 
@@ -77,6 +77,7 @@ final class ProgressLine: @unchecked Sendable {
         case .running: "proving"
         case .delivered: "delivered, verifying"
         case .verified: "verified ✔"
+        case .acceptedUnverified: "accepted unverified (fewer verifiers than requested could be drawn)"
         case .failed: "failed ✘"
         case .cancelled: "cancelled"
         case .expired: "expired ✘"

@@ -70,7 +70,9 @@ struct ProofCommand: AsyncParsableCommand {
                 guard let final = try await followRequest(client, status: status, task: taskID, wait: wait, timeoutSeconds: waitLimit,
                                                           json: options.json) else { return }
                 if options.json { try Output.json(final) }
-                if final.state != .verified {
+                if final.state == .acceptedUnverified {
+                    if !options.json { Output.standardError(TaskCommand.unverifiedWarning(final)) }
+                } else if final.state != .verified {
                     if !options.json { Output.standardError(TaskCommand.failureHint(final)) }
                     throw ExitCode.failure
                 }

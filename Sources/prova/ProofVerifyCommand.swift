@@ -73,11 +73,16 @@ struct VerificationReport: Codable {
 
     func print() {
         let needed = task.attempts.first?.verifiersNeeded ?? Int(task.verifierCount)
-        Swift.print("votes (\(votes.filter { $0.vote != nil }.count) of \(needed) needed):")
-        Output.table(["VERIFIER", "DUTY", "VOTE"], votes.map { [$0.worker, $0.state.rawValue, $0.vote?.rawValue ?? "-"] })
+        Swift.print("votes (\(votes.filter { $0.state == .voted }.count) of \(needed) needed, \(task.verifierCount) requested):")
+        Output.table(["VERIFIER", "DUTY", "VOTE", "EXIT", "STDOUT"], votes.map {
+            [$0.worker, $0.state.rawValue, $0.state == .voted ? $0.vote?.rawValue ?? "-" : "-",
+             $0.transcript.map { "\($0.exitCode)\($0.timedOut ? " (timed out)" : "")\($0.oomKilled ? " (OOM)" : "")" } ?? "-",
+             $0.transcript?.stdoutDigest.map { String($0.prefix(16)) } ?? "-"]
+        })
         let words: String
         switch verdict {
         case .valid: words = "valid ✔"
+        case .acceptedUnverified: words = "accepted-unverified: valid by \(needed) of \(task.verifierCount) requested verifiers (no more could be drawn)"
         case .invalid: words = "invalid ✘"
         case .undecided: words = "no verdict (\(task.failure ?? "the verifiers could not decide")); the fee was refunded"
         case .pending: words = "pending"

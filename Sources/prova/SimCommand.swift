@@ -31,6 +31,8 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("attacker-share"), help: "--attack grind: the attacker's share of the workers, e.g. 0.25.") var attackerShare = 0.25
     @Option(name: .customLong("seed-rule"), help: "--attack grind: what seeds draws: beacon (the protocol) or block-hash (the rule it replaced).") var seedRule = "beacon"
     @Option(name: .customLong("grind-tries"), help: "--attack grind: variants the attacker tries per transaction.") var grindTries = 64
+    @Option(name: .customLong("lazy-verifiers"), help: "Share of workers that, as verifiers, commit `valid` at once without running, e.g. 0.3; the summary adds invalid_accepted and lazy_earnings_ratio.") var lazyVerifiers = 0.0
+    @Option(name: .customLong("invalid-proofs"), help: "Share of delivered proofs that are invalid (default 0.01 with --lazy-verifiers, else 0).") var invalidProofs: Double?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
@@ -52,7 +54,8 @@ struct SimCommand: AsyncParsableCommand {
         var reports: [(SimReport, Double)] = []
         for chosen in mechanisms {
             let config = SimConfig(workers: workers, operators: operators, tasks: tasks, load: load, mechanism: chosen, failureRate: failureRate,
-                                   seed: seed, blockIntervalMilliseconds: interval, raceProvers: raceProvers, gpus: mix == "standard")
+                                   seed: seed, blockIntervalMilliseconds: interval, raceProvers: raceProvers, gpus: mix == "standard",
+                                   lazyVerifiers: lazyVerifiers, invalidProofs: invalidProofs ?? (lazyVerifiers > 0 ? 0.01 : 0))
             do {
                 reports.append(try runOne(config))
             } catch let error as SimError {

@@ -82,12 +82,22 @@ struct TaskCommand: AsyncParsableCommand {
                     for log in fresh { RunLogPrinter.print(log) }
                 }
                 if options.json { try Output.json(final) }
-                if final.state != .verified {
+                if final.state == .acceptedUnverified {
+                    if !options.json { Output.standardError(TaskCommand.unverifiedWarning(final)) }
+                } else if final.state != .verified {
                     if !options.json, !logs { Output.standardError(TaskCommand.failureHint(final)) }
                     throw ExitCode.failure
                 }
             }
         }
+    }
+
+    /// What an accepted-unverified task means: its outputs were accepted with fewer votes than requested.
+    static func unverifiedWarning(_ task: TaskRecord) -> String {
+        let attempt = task.verifiedAttempt.flatMap { task.attempts.indices.contains($0 - 1) ? task.attempts[$0 - 1] : nil }
+        let votes = attempt?.verifiers.filter { $0.state == .voted }.count ?? 0
+        return "warning: task \(task.id) is accepted-unverified: \(votes) of \(task.verifierCount) requested verifiers voted "
+            + "(too few eligible workers\(task.proverSet.map { " in prover set \($0)" } ?? "")); the proof was not checked as requested"
     }
 
     /// What to do after a task ended without a verified proof.

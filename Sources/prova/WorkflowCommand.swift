@@ -50,7 +50,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 let json = options.json
                 let final = try await client.waitForWorkflow(id, timeout: .seconds(waitLimit)) { workflow in
                     guard !json else { return }
-                    let done = workflow.steps.filter { $0.state == .verified }.count
+                    let done = workflow.steps.filter { $0.state?.isAccepted == true }.count
                     print("\(workflow.state.rawValue): \(done)/\(workflow.steps.count) steps verified")
                 }
                 if options.json { try Output.json(final) }

@@ -46,9 +46,9 @@ struct EncodingAndSigningTests {
 
     @Test("flat wire form names the kind in `type`")
     func wireForm() throws {
-        let body = TransactionBody.submitVote(SubmitVote(task: String(repeating: "a", count: 64), attempt: 1, verdict: .valid))
+        let body = TransactionBody.commitVote(CommitVote(task: String(repeating: "a", count: 64), attempt: 1, commitment: String(repeating: "b", count: 64)))
         let text = try CanonicalJSON.string(body)
-        #expect(text == #"{"attempt":1,"task":"\#(String(repeating: "a", count: 64))","type":"SubmitVote","verdict":"valid"}"#)
+        #expect(text == #"{"attempt":1,"commitment":"\#(String(repeating: "b", count: 64))","task":"\#(String(repeating: "a", count: 64))","type":"CommitVote"}"#)
         let back = try JSONDecoder().decode(TransactionBody.self, from: Data(text.utf8))
         #expect(back == body)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(TransactionBody.self, from: Data(#"{"type":"Nope"}"#.utf8)) }

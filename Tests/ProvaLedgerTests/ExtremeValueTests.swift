@@ -34,7 +34,9 @@ struct ExtremeValueTests {
             case 5: .submitResult(SubmitResult(task: task, attempt: attempt, exitCode: Int32(truncatingIfNeeded: extreme()),
                                                outputs: [OutputRef(path: "p", digest: Fixtures.digest("p"), size: extreme())],
                                                usage: MeasuredUsage(wallMilliseconds: extreme(), cpuMilliseconds: extreme(), peakMemoryBytes: extreme())))
-            case 6: .submitVote(SubmitVote(task: task, attempt: attempt, verdict: .valid))
+            case 6: random.below(2) == 0 ? .commitVote(CommitVote(task: task, attempt: attempt, commitment: Fixtures.digest("c")))
+                : .revealVote(RevealVote(task: task, attempt: attempt, verdict: .valid, salt: Fixtures.digest("s"),
+                                         transcript: VoteTranscript(exitCode: Int32(truncatingIfNeeded: extreme()), checked: Fixtures.digest("k"))))
             case 7: .submitWorkflow(SubmitWorkflow(name: "x", steps: (0..<2).map {
                 WorkflowStep(name: "s\($0)", program: program, inputs: [], resources: resources(), timeLimitSeconds: extreme(), redundancy: extreme())
             }))

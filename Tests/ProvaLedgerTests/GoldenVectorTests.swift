@@ -24,23 +24,40 @@ struct GoldenVectorTests {
 
     @Test("the genesis hash of fixed values, with the default parameters")
     func genesisHash() {
-        #expect(Self.genesis.hash == "c48a3bec22af6153cb047aa73fad92e39b9b4c496b539bbf31072f2355bcd422")
+        #expect(Self.genesis.hash == "ad8346b25e3663c3a18fc05b0d11f435fc86b11177df3aca74f31b0f2e93821b")
     }
 
     @Test("the genesis beacon, and block 1's beacon and proof by the genesis validator (ECVRF-EDWARDS25519-SHA512-TAI)")
     func beacons() throws {
         // SHA-512("prova/beacon/v1" ‖ 0x00 ‖ genesis hash bytes).
-        #expect(Self.genesis.beacon == "2db9225ebac6ab055575bd98e47bdc5c602a2c481249f3e8fbe95982d65e8ace8a25b4387f4a8e34a5738eaab1f3fa4cecb918b1a7bc7d19f5729514e48d8186")
+        #expect(Self.genesis.beacon == "b80a1c6fd81c7039b82c9595665ea28b5d85874b2195be0339c0138ae2ca39fb0d57d66f2fdfb3de49102ca6fc9aa251c081c8bc514b04164ffede6fcf696d8e")
         var ledger = try Ledger(genesis: Self.genesis)
         let block = try ledger.propose([], timestampMilliseconds: Self.genesis.timestampMilliseconds + 100,
                                        proposer: AccountKey(deterministicFrom: "authority")).block
-        #expect(block.header.beacon == "570054c6ce161ef369b19b5662852fcba364e970b525d30c4f09cb9156278a717515eb7fa616820a8d5cb0260c26c58c2b3521f444caf57a4bbcc8b7d059e45d")
-        #expect(block.header.beaconProof == "90881c6a9527cfc359dad239d83b2974487238f552afd9ff90e7b38d432aefd78cae8e2d90494e665c40c04abbb4d27e9e923b7d283ca6ff3aa48867458d1d23da4386304e60f9f5660650d788f1480f")
+        #expect(block.header.beacon == "fabe39a3335b8e5817ec57ffaee987c28791cfe5a204495e4f934563dbd92ec36ec80b186009ccb150e6c9b844c986dc5fce390be324b4b0ff8f0f89db15e296")
+        #expect(block.header.beaconProof == "b7579f955904ecb8141c455c1714863b9d582ac5482f524e464502a4b38746c038c312fa733db683b4dc25688d750487db771de9692f597916c98df1ed5b4f67c874f1a78ec86b8975012436e758cf01")
     }
 
     @Test("a program ID is the hash of the canonical deploy body")
     func programID() {
         #expect(Fixtures.program("demo").programID == "f5668c2ae43490a0a9223ad7e2454ce5fdc0ce1f99bc3558469d8802844ab00c")
+    }
+
+    @Test("a vote commitment and the digest of the proof files it checked")
+    func voteCommitment() throws {
+        let checked = VoteTranscript.checkedDigest(of: [("proof.json", SHA256Hex.of("proof")), ("vk.key", SHA256Hex.of("vk"))])
+        #expect(checked == "6b76f149ea111ca46927de6b8780dfe4faac01eee4906ae9a128ff0162e1c20a")
+        let transcript = VoteTranscript(exitCode: 1, stdoutDigest: SHA256Hex.of("stdout"), checked: checked)
+        let commitment = VoteCommitment.make(verdict: .invalid, salt: SHA256Hex.of("salt"), verifier: AccountKey(deterministicFrom: "worker-0").address,
+                                             task: SHA256Hex.of("task"), attempt: 2, transcript: transcript)
+        #expect(commitment == "72c2caccee3f563cad1a0b3e9fa2e16c2e4c3a00d18b907d8e0c8fdc9b5c8c15")
+        // Any other salt, verifier, attempt or transcript gives another commitment; a salt that is not 32 bytes gives none.
+        #expect(VoteCommitment.make(verdict: .invalid, salt: SHA256Hex.of("salt"), verifier: AccountKey(deterministicFrom: "worker-1").address,
+                                    task: SHA256Hex.of("task"), attempt: 2, transcript: transcript) != commitment)
+        #expect(VoteCommitment.make(verdict: .invalid, salt: SHA256Hex.of("salt"), verifier: AccountKey(deterministicFrom: "worker-0").address,
+                                    task: SHA256Hex.of("task"), attempt: 3, transcript: transcript) != commitment)
+        #expect(VoteCommitment.make(verdict: .invalid, salt: "00", verifier: AccountKey(deterministicFrom: "worker-0").address,
+                                    task: SHA256Hex.of("task"), attempt: 2, transcript: transcript) == nil)
     }
 
     @Test("a signed transfer: its signing bytes, signature and hash")
@@ -52,12 +69,12 @@ struct GoldenVectorTests {
         let bytes = try unsigned.signingBytes()
         #expect(Array(bytes.prefix(12)) == Array("prova/tx/v2".utf8) + [0])
         #expect(String(decoding: bytes.dropFirst(12), as: UTF8.self) == #"{"body":{"amount":1234567,"to":"26e03f4aae439413b033ce325224c512c369b9ee","type":"Transfer"},"#
-            + #""chainID":"prova-golden","genesis":"c48a3bec22af6153cb047aa73fad92e39b9b4c496b539bbf31072f2355bcd422","nonce":7,"#
+            + #""chainID":"prova-golden","genesis":"ad8346b25e3663c3a18fc05b0d11f435fc86b11177df3aca74f31b0f2e93821b","nonce":7,"#
             + #""sender":"1c1aeb3c580f97bc0b42d822b8f9948e5eba086653b92a9e485d2cf27094d42e"}"#)
         let signed = try unsigned.signed(by: key)
-        #expect(signed.signature == "49b01174de4c069261e002c85dd5fe5f6c8cc1283db1f4cd86d23051fc64e6ed2512e6a0a72f9f10a58c887bce8492ad5838c746715d5baf808465eebc4ba70c")
+        #expect(signed.signature == "5364c0555258f568cdd88e56c4bc891035f059a592abc006322a9693eec24debdadb11f08b05a0d211489ba4efa12227bb23b35b30f33b1000a406f27c0c710f")
         let hash = try signed.verified(chain: Self.genesis.identity).hash
-        #expect(hash == "d75f5d54c1c647b341779f744c19a526d7ab6934d4d0fd6e876386a942c9ef68")
+        #expect(hash == "cef92784dcfab653966ac266237e0d442509335a9e5f756fc43a8a8bbfb11f84")
     }
 
     @Test("the state digest after a fixed 20-block history: requests, a prover set, a workflow, votes, payments")
@@ -67,7 +84,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "b9abecef80100b63c8bc0065d23dcc7b3c9b045e0957ed3ddbeff658ebcceab8")
+        #expect(chain.state.stateDigest == "273caee8f6fe8a89cbd6808f17279ee5ca8b5af05c8e1dbce95b636256f4231d")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {

@@ -31,12 +31,14 @@ struct LifecycleTests {
         #expect(Set(verifiers).count == 3)
         #expect(events(seen, .taskDelivered, task: id).count == 1)
         #expect(chain.state.workers[prover]?.earned == Pricing.share(fee, basisPoints: 8500))
-        // The first strict majority (2 of 3 valid votes) decides; the verifier share is split among that majority.
-        let majority = done.attempts[0].verifiers.filter { $0.vote == .valid }.map(\.worker)
-        #expect(majority.count == 2)
-        let verifierPay = Pricing.share(fee, basisPoints: 1000) / 2
+        // Every verifier commits, then reveals; the verdict waits for all three, and the verifier share is split among
+        // everyone on the majority side — a verifier gains nothing by voting first.
+        let majority = done.attempts[0].verifiers.filter { $0.state == .voted && $0.vote == .valid }.map(\.worker)
+        #expect(majority.count == 3)
+        #expect(done.attempts[0].verifiers.allSatisfy { $0.transcript?.checked == done.checkedDigest(attempt: 1) })
+        let verifierPay = Pricing.share(fee, basisPoints: 1000) / 3
         for verifier in majority { #expect(chain.state.workers[verifier]?.earned == verifierPay) }
-        #expect(chain.state.totals.treasury - transactionFees(chain) == fee - Pricing.share(fee, basisPoints: 8500) - 2 * verifierPay)
+        #expect(chain.state.totals.treasury - transactionFees(chain) == fee - Pricing.share(fee, basisPoints: 8500) - 3 * verifierPay)
         #expect(chain.state.workers.values.allSatisfy { $0.reserved == .zero })
         expectConserved(chain.state)
         #expect(try chain.replay() == chain.state)

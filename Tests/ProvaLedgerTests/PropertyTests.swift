@@ -12,6 +12,8 @@ struct PropertyTests {
         parameters.acceptWindowMilliseconds = 2_000
         parameters.uploadGraceMilliseconds = 2_000
         parameters.voteGraceMilliseconds = 2_000
+        parameters.revealWindowMilliseconds = 2_000
+        parameters.verificationTimeoutMilliseconds = 30_000
         parameters.jailMilliseconds = 10_000
         parameters.maxPendingMilliseconds = 30_000
         parameters.exitDelayMilliseconds = 5_000
@@ -20,7 +22,9 @@ struct PropertyTests {
         return parameters
     }
 
-    static let misbehaviours: [WorkerBehaviour] = [.silent, .declines, .timesOut, .fails, .lies, .votesWrong]
+    /// Every way a worker can fail its duties, including the verifier's shortcuts: voting without running (lazy),
+    /// committing and never revealing, and copying the votes revealed first.
+    static let misbehaviours: [WorkerBehaviour] = [.silent, .declines, .timesOut, .fails, .lies, .votesWrong, .lazy, .neverReveals, .copies]
 
     func checkInvariants(_ state: LedgerState, seed: Int, block: Int) {
         let supply = state.supply()

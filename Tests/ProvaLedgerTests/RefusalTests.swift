@@ -112,11 +112,15 @@ struct RefusalTests {
         let verifiers = delivered.attempts[0].verifiers.map(\.worker)
         #expect(verifiers.count == 3)
         let outsider = try #require(keys.first { !verifiers.contains($0.address) && $0.address != proverAddress })
-        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: outsider, code: .notVerifier)
-        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: prover, code: .notVerifier)
         let verifier = try #require(keys.first { $0.address == verifiers[0] })
-        try chain.submit(.submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier)
-        try expectRefusal(&chain, .submitVote(SubmitVote(task: id, attempt: 1, verdict: .valid)), by: verifier, code: .alreadyVoted)
+        let ballot = Ballot.scripted(.valid, on: delivered, attempt: 1, by: verifier.address)
+        try expectRefusal(&chain, .commitVote(try ballot.commit(by: verifier.address)), by: outsider, code: .notVerifier)
+        try expectRefusal(&chain, .commitVote(try ballot.commit(by: verifier.address)), by: prover, code: .notVerifier)
+        // A reveal before the commitment, then before every drawn verifier has committed, is refused.
+        try expectRefusal(&chain, .revealVote(ballot.reveal), by: verifier, code: .revealsNotOpen)
+        try chain.submit(.commitVote(try ballot.commit(by: verifier.address)), by: verifier)
+        try expectRefusal(&chain, .commitVote(try ballot.commit(by: verifier.address)), by: verifier, code: .alreadyVoted)
+        try expectRefusal(&chain, .revealVote(ballot.reveal), by: verifier, code: .revealsNotOpen)
     }
 
     @Test("a result after the running deadline is refused")

@@ -61,9 +61,22 @@ struct FlowTests {
             }
             let delivered = try await node.task(taskID)
             #expect(delivered.state == .delivered)
-            for duty in delivered.attempts[attempt - 1].verifiers.prefix(2) {
-                let verifier = try #require(node.workers.first { $0.address == duty.worker })
-                try await node.send(.submitVote(SubmitVote(task: taskID, attempt: attempt, verdict: .valid)), by: verifier)
+            // Every drawn verifier commits; reveals open with the last commitment, and the verdict waits for every reveal.
+            let verifiers = try delivered.attempts[attempt - 1].verifiers.map { duty in try #require(node.workers.first { $0.address == duty.worker }) }
+            for (index, verifier) in verifiers.enumerated() {
+                let ballot = Ballot.scripted(.valid, on: delivered, attempt: attempt, by: verifier.address)
+                if index == verifiers.count - 1 {
+                    // Before the last commitment nothing may be revealed: a vote cannot be copied. Refused on entry.
+                    let early = await #expect(throws: HTTPRefusal.self) { 
+                        try await node.send(.revealVote(Ballot.scripted(.valid, on: delivered, attempt: attempt, by: verifiers[0].address).reveal), by: verifiers[0])
+                    }
+                    #expect(early?.status == 422 && early?.code == "reveals_not_open", "\(String(describing: early))")
+                }
+                try await node.send(.commitVote(try ballot.commit(by: verifier.address)), by: verifier)
+            }
+            #expect(try await node.task(taskID).attempts[attempt - 1].revealDeadlineMilliseconds != nil)
+            for verifier in verifiers {
+                try await node.send(.revealVote(Ballot.scripted(.valid, on: delivered, attempt: attempt, by: verifier.address).reveal), by: verifier)
             }
             let task = try await node.task(taskID)
             #expect(task.state == .verified)

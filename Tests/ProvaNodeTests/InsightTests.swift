@@ -20,13 +20,19 @@ struct InsightTests {
         return prover
     }
 
-    /// Votes `verdict` with the first `count` drawn verifiers of the attempt.
-    func vote(_ live: LiveNode, _ task: TaskID, attempt number: Int, _ verdict: Verdict, count: Int = 2) async throws {
+    /// Every one of the `count` drawn verifiers of the attempt commits `verdict`, then reveals it.
+    func vote(_ live: LiveNode, _ task: TaskID, attempt number: Int, _ verdict: Verdict, count: Int = 3) async throws {
         let record = try await live.client.waitForTask(task, until: { $0.attempts.first { $0.number == number }?.verifiers.count ?? 0 >= count },
                                                        timeout: .seconds(30))
-        for duty in try #require(record.attempts.first { $0.number == number }).verifiers.prefix(count) {
-            let verifier = try #require(live.workers.first { $0.address == duty.worker })
-            _ = try await live.client.send(.submitVote(SubmitVote(task: task, attempt: number, verdict: verdict)), signedBy: verifier)
+        let verifiers = try #require(record.attempts.first { $0.number == number }).verifiers.map { duty in
+            try #require(live.workers.first { $0.address == duty.worker })
+        }
+        for verifier in verifiers {
+            let ballot = Ballot.scripted(verdict, on: record, attempt: number, by: verifier.address)
+            _ = try await live.client.send(.commitVote(try ballot.commit(by: verifier.address)), signedBy: verifier)
+        }
+        for verifier in verifiers {
+            _ = try await live.client.send(.revealVote(Ballot.scripted(verdict, on: record, attempt: number, by: verifier.address).reveal), signedBy: verifier)
         }
     }
 
@@ -94,7 +100,9 @@ struct InsightTests {
             #expect(logs[0].stderr == "Killed: out of memory\n" && logs[0].stdout == nil)
             #expect(logs[1].stdout == "proved\n" && logs[1].usage?.wallMilliseconds == 10_000)
             let verifierRuns = try await client.runLogs(of: try await client.task(task), attempt: 2, role: .verifier)
-            #expect(verifierRuns.filter { $0.vote == .valid }.count == 2)
+            // Every verifier revealed, with the transcript of its run: its exit code and the proof files it checked.
+            #expect(verifierRuns.filter { $0.vote == .valid }.count == 3)
+            #expect(verifierRuns.allSatisfy { $0.exitCode == 0 && $0.exitReason == "exit code 0" })
             let missing = await #expect(throws: ClientError.self) { try await client.runLogs(of: try await client.task(task), attempt: 3) }
             #expect(missing?.code == .badOption)
 

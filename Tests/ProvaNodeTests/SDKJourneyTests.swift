@@ -55,9 +55,13 @@ struct SDKJourneyTests {
             }
             let delivered = try await client.waitForTask(taskID, until: { $0.attempts[attempt - 1].verifiers.count == 3 }, timeout: .seconds(30))
             #expect(delivered.state == .delivered)
-            for duty in delivered.attempts[attempt - 1].verifiers.prefix(2) {
-                let verifier = try #require(live.workers.first { $0.address == duty.worker })
-                _ = try await client.send(.submitVote(SubmitVote(task: taskID, attempt: attempt, verdict: .valid)), signedBy: verifier)
+            let verifiers = try delivered.attempts[attempt - 1].verifiers.map { duty in try #require(live.workers.first { $0.address == duty.worker }) }
+            for verifier in verifiers {
+                let ballot = Ballot.scripted(.valid, on: delivered, attempt: attempt, by: verifier.address)
+                _ = try await client.send(.commitVote(try ballot.commit(by: verifier.address)), signedBy: verifier)
+            }
+            for verifier in verifiers {
+                _ = try await client.send(.revealVote(Ballot.scripted(.valid, on: delivered, attempt: attempt, by: verifier.address).reveal), signedBy: verifier)
             }
             let task = try await client.task(taskID)
             #expect(task.state == .verified)

@@ -283,7 +283,8 @@ actor Recorder {
     func commit(_ body: TransactionBody) {
         switch body {
         case .submitResult(let result): committed.append("result \(result.task)#\(result.attempt)")
-        case .submitVote(let vote): committed.append("vote \(vote.task)#\(vote.attempt)")
+        case .commitVote(let vote): committed.append("commit \(vote.task)#\(vote.attempt)")
+        case .revealVote(let vote): committed.append("vote \(vote.task)#\(vote.attempt)")
         case .acceptTask(let accept): committed.append("accept \(accept.task)#\(accept.attempt)")
         default: committed.append(body.kind.rawValue)
         }

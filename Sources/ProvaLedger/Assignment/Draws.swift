@@ -58,15 +58,25 @@ extension Ledger {
         }
         let set = task.proverSet.flatMap { state.proverSets[$0] }
         var random = drawRandom(task: task.id, slot: slot, counter: task.draws + 1, role: "prover")
+        let excluded = excludedFromProving(task)
         let chosen: Address?
         if let policy = selectionPolicy {
-            chosen = policy.chooseProver(among: eligibleWorkers(for: task.resources, excluding: task.provers, in: set), for: task, random: &random)
+            chosen = policy.chooseProver(among: eligibleWorkers(for: task.resources, excluding: excluded, in: set), for: task, random: &random)
         } else {
-            chosen = drawWorker(for: task.resources, excluding: task.provers, in: set, random: &random, noRoom: &noRoom)
+            chosen = drawWorker(for: task.resources, excluding: excluded, in: set, random: &random, noRoom: &noRoom)
         }
         guard let chosen else { return nil }
         task.draws += 1
         return chosen
+    }
+
+    /// Who may never prove `task`: its earlier provers, every worker drawn to verify any of its attempts (one that voted
+    /// a proof invalid must not profit from the fallback it caused), and the requester itself.
+    func excludedFromProving(_ task: TaskRecord) -> [Address] {
+        var excluded = task.provers
+        for attempt in task.attempts { for duty in attempt.verifiers { excluded.append(duty.worker) } }
+        if state.workers[task.requester] != nil { excluded.append(task.requester) }
+        return excluded
     }
 
     /// The candidates with room for `resources`, in address order: what a simulator comparison policy chooses among.
@@ -96,15 +106,20 @@ extension Ledger {
             total = index.addresses.indices.reduce(0) { $0 + (counts($1) ? 1 : 0) }
             if set == nil { state.fitCounts[resources] = total }
         }
-        // Only provers that were counted (active, fitting, admitted) are subtracted: a prover on probation never was.
-        let countedProvers = task.provers.filter { index.position(of: $0).map(counts) ?? false }.count
+        // Only provers (and a requester that is a worker) that were counted — active, fitting, admitted — are
+        // subtracted: a prover on probation never was.
+        var neverVerifiers = task.provers
+        if !neverVerifiers.contains(task.requester) { neverVerifiers.append(task.requester) }
+        let countedProvers = neverVerifiers.filter { index.position(of: $0).map(counts) ?? false }.count
         return max(total - countedProvers, 0)
     }
 
-    /// Draws up to `count` verifiers for an attempt: never a prover of the task, never twice for the same attempt.
+    /// Draws up to `count` verifiers for an attempt: never a prover of the task, never its requester, never twice for
+    /// the same attempt.
     mutating func drawVerifiers(for task: inout TaskRecord, attempt number: Int, count: Int) -> [Address] {
         let set = task.proverSet.flatMap { state.proverSets[$0] }
         var excluded = task.provers
+        if state.workers[task.requester] != nil { excluded.append(task.requester) }
         for duty in task.attempts[number - 1].verifiers { excluded.append(duty.worker) }
         var random = drawRandom(task: task.id, slot: task.attempts[number - 1].slot, counter: task.draws + 1, role: "verifier")
         let resources = verifierResources(task)

@@ -1,6 +1,7 @@
 import ProvaCore
 
-/// The deadline pass: acceptance windows, run deadlines, vote windows and the pending limit, all in block time.
+/// The deadline pass: acceptance windows, run deadlines, commitment and reveal windows, verification deadlines and the
+/// pending limit, all in block time.
 extension Ledger {
     mutating func expireDeadlines() {
         let now = context.now
@@ -22,16 +23,7 @@ extension Ledger {
                     emit(.attemptTimedOut, task: task.id, attempt: attempt.number, worker: attempt.worker, detail: task.attempts[index].failure)
                     attemptDidFail(&task, attempt: attempt.number, reason: "timed out")
                 case .delivered:
-                    for dutyIndex in attempt.verifiers.indices {
-                        let duty = attempt.verifiers[dutyIndex]
-                        guard duty.state == .pending, now > duty.deadlineMilliseconds else { continue }
-                        changed = true
-                        task.attempts[index].verifiers[dutyIndex].state = .missed
-                        task.attempts[index].verifierDrawCauseHeight = context.height
-                        release(duty.worker, verifierResources(task))
-                        emit(.verifierMissed, task: task.id, attempt: attempt.number, worker: duty.worker)
-                        strike(duty.worker, reason: "missed the vote window", task: task.id)
-                    }
+                    changed = expireDuties(&task, attempt: attempt.number, now: now) || changed
                 default:
                     break
                 }
@@ -55,5 +47,36 @@ extension Ledger {
                 work.schedule(id, sequence: task.sequence, at: deadline)
             }
         }
+    }
+
+    /// A delivered attempt's windows: a verifier that did not commit, or did not reveal, in time is penalized and
+    /// replaced; an attempt past its verification deadline ends with a full refund. Returns whether anything changed.
+    private mutating func expireDuties(_ task: inout TaskRecord, attempt number: Int, now: Milliseconds) -> Bool {
+        let attempt = task.attempts[number - 1]
+        if let delivered = attempt.deliveredAtMilliseconds, now > delivered + state.parameters.verificationTimeoutMilliseconds {
+            expireVerification(&task, attempt: number)
+            return true
+        }
+        var changed = false
+        for index in attempt.verifiers.indices {
+            let duty = attempt.verifiers[index]
+            let missedCommit = duty.state == .pending && now > duty.deadlineMilliseconds
+            let missedReveal = duty.state == .committed && now > (attempt.revealDeadlineMilliseconds ?? .max)
+            guard missedCommit || missedReveal else { continue }
+            changed = true
+            task.attempts[number - 1].verifiers[index].state = .missed
+            if missedCommit { release(duty.worker, verifierResources(task)) }
+            emit(.verifierMissed, task: task.id, attempt: number, worker: duty.worker, detail: missedCommit ? "no commitment in time" : "no reveal in time")
+            penalizeVerifier(duty.worker, basisPoints: state.parameters.missedVoteSlashBasisPoints, task: task.id, attempt: number,
+                             reason: missedCommit ? "missed the commitment window" : "committed and never revealed")
+        }
+        guard changed else { return false }
+        task.attempts[number - 1].verifierDrawCauseHeight = context.height
+        if task.attempts[number - 1].revealsOpen {
+            if task.attempts[number - 1].committedVerifiers == 0 { closeReveals(&task, attempt: number) }
+        } else {
+            openRevealsIfReady(&task, attempt: number)
+        }
+        return true
     }
 }

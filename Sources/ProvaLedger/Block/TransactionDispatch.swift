@@ -72,8 +72,11 @@ extension Ledger {
         case .submitResult(let body):
             try submitResult(body, by: sender)
             return nil
-        case .submitVote(let body):
-            try vote(body, by: sender)
+        case .commitVote(let body):
+            try commitVote(body, by: sender)
+            return nil
+        case .revealVote(let body):
+            try revealVote(body, by: sender)
             return nil
         case .createProverSet(let body):
             try createProverSet(body, by: sender)

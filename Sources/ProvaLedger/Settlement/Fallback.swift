@@ -17,6 +17,11 @@ extension Ledger {
             markWaiting(&task, slot: index)
             changeTotals { $0.fallbacks += 1 }
             emit(.fallback, task: task.id, attempt: number, account: task.requester, detail: "attempt \(number) failed (\(reason)); drawing a new prover")
+        } else if task.attempts[number - 1].state == .inconclusive {
+            // Nobody was shown to be at fault (the verifiers split or too few could be had): the requester gets the fee back.
+            task.slots[index].state = .failed
+            task.failure = "all \(attempts) attempts failed; last: \(reason)"
+            refundSlot(&task, slot: index, reason: reason)
         } else {
             task.slots[index].state = .failed
             let fee = task.slots[index].fee

@@ -2,7 +2,7 @@ import ProvaCore
 
 /// Paying a verified slot's fee and refunding unspent ones (DESIGN §6).
 extension Ledger {
-    /// Pays a slot's fee: prover 85 %, majority verifiers 10 % (equal shares), treasury the rest. After a fallback,
+    /// Pays a slot's fee: prover 85 %, every verifier on the majority side 10 % (equal shares), treasury the rest. After a fallback,
     /// slashes the provers whose attempts failed and refunds the requester from the treasury they funded.
     mutating func settleVerified(_ task: inout TaskRecord, slot index: Int, attempt: Attempt, majority: [Address]) {
         let parameters = state.parameters
@@ -27,8 +27,10 @@ extension Ledger {
         }
         task.paid += paidOut
         changeTotals { $0.treasury += fee - paidOut }
-        if let prover = attempt.worker, parameters.proverSubsidy > 0, fee > 0 {
-            let subsidy = min(parameters.proverSubsidy, state.totals.treasury)
+        // The subsidy follows the fee (a tiny request earns a tiny subsidy) and is never paid to a prover that is its own
+        // requester: requests to oneself would otherwise mint credits out of the treasury.
+        if let prover = attempt.worker, prover != task.requester, parameters.proverSubsidyBasisPoints > 0 {
+            let subsidy = min(Pricing.share(fee, basisPoints: parameters.proverSubsidyBasisPoints), state.totals.treasury)
             if subsidy > 0 {
                 changeTotals { $0.treasury -= subsidy }
                 pay(prover, subsidy, task: task.id, attempt: attempt.number, detail: "network subsidy")

@@ -9,6 +9,8 @@ extension Ledger {
         let next: TaskState
         if slots.contains(.verified) {
             next = .verified
+        } else if slots.contains(.acceptedUnverified) {
+            next = .acceptedUnverified
         } else if slots.allSatisfy(\.isTerminal) {
             if slots.contains(.failed) { next = .failed }
             else if slots.contains(.expired) { next = .expired }

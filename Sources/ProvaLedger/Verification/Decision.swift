@@ -2,29 +2,35 @@ import ProvaCore
 
 /// Closing an attempt's verification with a verdict, and what follows from it.
 extension Ledger {
-    /// Closes the verification of an attempt with `verdict` (`.error` = inconclusive) and settles what follows.
-    mutating func decide(_ task: inout TaskRecord, attempt number: Int, verdict: Verdict, detail: String) {
+    /// Closes the verification of an attempt with `verdict` (`.error` = inconclusive: nobody is at fault) and settles
+    /// what follows. `unverified`: a valid verdict reached with fewer votes than the requester asked for.
+    mutating func decide(_ task: inout TaskRecord, attempt number: Int, verdict: Verdict, unverified: Bool = false, detail: String) {
         var attempt = task.attempts[number - 1]
         attempt.decidedAtMilliseconds = context.now
+        attempt.revealDeadlineMilliseconds = nil
         let verifierNeeds = verifierResources(task)
-        for index in attempt.verifiers.indices where attempt.verifiers[index].state == .pending {
+        for index in attempt.verifiers.indices where attempt.verifiers[index].state == .pending || attempt.verifiers[index].state == .committed {
+            if attempt.verifiers[index].state == .pending { release(attempt.verifiers[index].worker, verifierNeeds) }
             attempt.verifiers[index].state = .released
-            release(attempt.verifiers[index].worker, verifierNeeds)
         }
-        let majority = verdict == .error ? [] : attempt.verifiers.filter { $0.vote == verdict }.map(\.worker)
+        let majority = verdict == .error ? [] : attempt.verifiers.filter { $0.state == .voted && $0.vote == verdict }.map(\.worker)
         if verdict != .error {
-            for duty in attempt.verifiers where duty.vote != nil && duty.vote != .error && duty.vote != verdict {
-                strike(duty.worker, reason: "voted \(duty.vote?.rawValue ?? "") against the majority", task: task.id)
+            // A revealed vote on the other side of the majority costs a share of the voter's stake: voting without
+            // running the verifier is a gamble with the stake, not a free option.
+            for duty in attempt.verifiers where duty.state == .voted && duty.vote != nil && duty.vote != .error && duty.vote != verdict {
+                penalizeVerifier(duty.worker, basisPoints: state.parameters.minorityVoteSlashBasisPoints, task: task.id, attempt: number,
+                                 reason: "voted \(duty.vote?.rawValue ?? "") against the majority")
             }
         }
         let slotIndex = attempt.slot
         switch verdict {
         case .valid:
-            attempt.state = .verified
+            attempt.state = unverified ? .acceptedUnverified : .verified
             task.attempts[number - 1] = attempt
-            task.slots[slotIndex].state = .verified
+            task.slots[slotIndex].state = unverified ? .acceptedUnverified : .verified
             task.slots[slotIndex].currentAttempt = nil
-            emit(.taskVerified, task: task.id, attempt: number, worker: attempt.worker, account: task.requester, detail: detail)
+            emit(unverified ? .taskAcceptedUnverified : .taskVerified, task: task.id, attempt: number, worker: attempt.worker,
+                 account: task.requester, detail: unverified ? "\(detail) (\(attempt.verifiersNeeded) of \(task.verifierCount) requested verifiers could be drawn)" : detail)
             settleVerified(&task, slot: slotIndex, attempt: attempt, majority: majority)
             if task.verifiedAttempt == nil {
                 task.verifiedAttempt = number
@@ -59,7 +65,7 @@ extension Ledger {
                 attemptDidFail(&task, attempt: number, reason: "proof rejected (\(detail))")
             }
         case .error:
-            attempt.state = .failed
+            attempt.state = .inconclusive
             attempt.failure = detail
             task.attempts[number - 1] = attempt
             emit(.attemptFailed, task: task.id, attempt: number, worker: attempt.worker, detail: detail)
@@ -72,5 +78,36 @@ extension Ledger {
             }
         }
         updateTaskState(&task)
+    }
+
+    /// Past an attempt's verification deadline without a verdict (no verifier had room): the slot fails with its whole
+    /// fee refunded, and nobody is slashed — neither the prover nor the verifiers that did commit.
+    mutating func expireVerification(_ task: inout TaskRecord, attempt number: Int) {
+        var attempt = task.attempts[number - 1]
+        let detail = "no verdict within \(state.parameters.verificationTimeoutMilliseconds / 1000) s of delivery: too few verifiers had room"
+        let verifierNeeds = verifierResources(task)
+        for index in attempt.verifiers.indices where attempt.verifiers[index].state == .pending || attempt.verifiers[index].state == .committed {
+            if attempt.verifiers[index].state == .pending { release(attempt.verifiers[index].worker, verifierNeeds) }
+            attempt.verifiers[index].state = .released
+        }
+        attempt.state = .inconclusive
+        attempt.failure = detail
+        attempt.decidedAtMilliseconds = context.now
+        attempt.revealDeadlineMilliseconds = nil
+        task.attempts[number - 1] = attempt
+        task.slots[attempt.slot].state = .failed
+        task.slots[attempt.slot].currentAttempt = nil
+        task.failure = detail
+        emit(.attemptFailed, task: task.id, attempt: number, worker: attempt.worker, detail: detail)
+        refundSlot(&task, slot: attempt.slot, reason: detail)
+        updateTaskState(&task)
+    }
+
+    /// Takes `basisPoints` of a verifier's stake (a vote against the majority, a missed commitment or reveal) and strikes it.
+    mutating func penalizeVerifier(_ worker: Address, basisPoints: Int64, task: TaskID, attempt: Int, reason: String) {
+        if let stake = state.workers[worker]?.stake {
+            slash(worker, Pricing.share(stake, basisPoints: basisPoints), task: task, attempt: attempt, reason: reason)
+        }
+        strike(worker, reason: reason, task: task)
     }
 }

@@ -1,6 +1,7 @@
 import ProvaCore
 
-/// The verifier pass: drawing verifiers for delivered attempts, replacing missing ones, deciding when no more can be had.
+/// The verifier pass: drawing verifiers for delivered attempts, replacing missing ones, waiting while none has room,
+/// and closing an attempt that ran out of verifiers without a verdict.
 extension Ledger {
     mutating func drawVerifiersForDeliveredAttempts() {
         let parameters = state.parameters
@@ -19,35 +20,44 @@ extension Ledger {
                 }
                 let number = index + 1
                 if task.attempts[index].verifiers.isEmpty {
-                    task.attempts[index].verifiersNeeded = min(Int(task.verifierCount), possibleVerifiers(for: task))
-                    changed = true
+                    // Before the first draw: how many votes decide it (fewer when fewer workers could ever verify).
+                    let needed = min(Int(task.verifierCount), possibleVerifiers(for: task))
+                    if needed != task.attempts[index].verifiersNeeded {
+                        task.attempts[index].verifiersNeeded = needed
+                        changed = true
+                    }
+                    if needed == 0 {
+                        changed = true
+                        if task.kind == .verification {
+                            decide(&task, attempt: number, verdict: .error, detail: "no worker could verify it")
+                        } else {
+                            decide(&task, attempt: number, verdict: .valid, unverified: true, detail: "accepted unverified: no eligible verifier exists")
+                        }
+                        continue
+                    }
                 }
-                let needed = task.attempts[index].verifiersNeeded
+                if task.attempts[index].verificationExhausted(replacements: parameters.maxVerifierReplacements) {
+                    changed = true
+                    let attempt = task.attempts[index]
+                    decide(&task, attempt: number, verdict: .error,
+                           detail: "verification inconclusive (\(attempt.validVotes) valid, \(attempt.invalidVotes) invalid of \(attempt.verifiersNeeded) needed)")
+                    continue
+                }
                 let missing = task.attempts[index].verifiersMissing(replacements: parameters.maxVerifierReplacements)
-                var short = false
-                if missing > 0 {
-                    let chosen = drawVerifiers(for: &task, attempt: number, count: missing)
-                    changed = true
-                    short = chosen.count < missing
-                    let deadline = context.now + verifierTimeLimit(task) * 1000 + parameters.voteGraceMilliseconds
-                    for worker in chosen {
-                        task.attempts[index].verifiers.append(VerifierDuty(worker: worker, drawnAtMilliseconds: context.now, deadlineMilliseconds: deadline, state: .pending, vote: nil))
-                        reserve(worker, verifierResources(task))
-                        emit(.verifierAssigned, task: task.id, attempt: number, worker: worker, deadline: deadline)
-                    }
+                guard missing > 0 else { continue }
+                let chosen = drawVerifiers(for: &task, attempt: number, count: missing)
+                if chosen.count < missing {
+                    // No verdict on too few votes: the attempt waits for a verifier with room (a later block), bounded by
+                    // its verification deadline.
+                    deferred = true
                 }
-                let after = task.attempts[index]
-                if needed == 0 {
-                    changed = true
-                    if task.kind == .verification {
-                        decide(&task, attempt: number, verdict: .error, detail: "no worker could verify it")
-                    } else {
-                        decide(&task, attempt: number, verdict: .valid, detail: "accepted unverified: no eligible verifier")
-                    }
-                } else if after.verifiersExhausted(replacements: parameters.maxVerifierReplacements) || (short && after.pendingVerifiers == 0) {
-                    // Every drawn verifier has voted or gone, and no more can be had: decide with the votes in hand.
-                    changed = true
-                    tally(&task, attempt: number, allowInconclusive: true)
+                guard !chosen.isEmpty else { continue }
+                changed = true
+                let deadline = context.now + verifierTimeLimit(task) * 1000 + parameters.voteGraceMilliseconds
+                for worker in chosen {
+                    task.attempts[index].verifiers.append(VerifierDuty(worker: worker, drawnAtMilliseconds: context.now, deadlineMilliseconds: deadline, state: .pending, vote: nil))
+                    reserve(worker, verifierResources(task))
+                    emit(.verifierAssigned, task: task.id, attempt: number, worker: worker, deadline: deadline)
                 }
             }
             if changed {

@@ -16,6 +16,11 @@ extension Ledger {
     /// without, it must re-register (its stake fell below the minimum).
     mutating func jail(_ address: Address, reason: String, until: Milliseconds?) {
         guard var worker = state.workers[address], worker.status == .active || worker.status == .probation || worker.status == .jailed else { return }
+        if worker.status == .jailed {
+            // A second sentence never shortens the first: a worker that must re-register (nil) stays so.
+            guard let current = worker.jailedUntilMilliseconds else { return }
+            if let until, until <= current { return }
+        }
         worker.status = .jailed
         worker.jailedUntilMilliseconds = until
         put(worker)

@@ -51,7 +51,7 @@ extension Ledger {
                         workflow.steps[index].state = taskState
                         changed = true
                     }
-                    if let taskState, taskState.isTerminal, taskState != .verified {
+                    if let taskState, taskState.isTerminal, !taskState.isAccepted {
                         failure = "step '\(step.name)' \(taskState.rawValue): \(state.tasks[taskID]?.failure ?? "")"
                         break
                     }
@@ -59,7 +59,7 @@ extension Ledger {
                 }
                 let parents = workflow.definition.parents(of: step)
                 let parentTasks = parents.compactMap { name in workflow.steps.first { $0.name == name }?.task }.compactMap { state.tasks[$0] }
-                guard parentTasks.count == parents.count, parentTasks.allSatisfy({ $0.state == .verified }) else { continue }
+                guard parentTasks.count == parents.count, parentTasks.allSatisfy({ $0.state.isAccepted }) else { continue }
                 do {
                     let task = try releaseStep(step, of: workflow, parents: parentTasks, fee: workflow.steps[index].fee)
                     workflow.escrow -= workflow.steps[index].fee
@@ -77,7 +77,7 @@ extension Ledger {
             if changed { put(workflow) }
             if let failure {
                 endWorkflow(id, state: .failed, reason: failure)
-            } else if workflow.steps.allSatisfy({ $0.state == .verified }) {
+            } else if workflow.steps.allSatisfy({ $0.state?.isAccepted == true }) {
                 workflow.state = .completed
                 workflow.completedAtMilliseconds = context.now
                 put(workflow)
