@@ -64,7 +64,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
                 acceptWindowMilliseconds: Milliseconds = 3_000, uploadGraceMilliseconds: Milliseconds = 30_000,
                 voteGraceMilliseconds: Milliseconds = 30_000, maxAttempts: Int = 2, maxVerifierReplacements: Int = 3,
                 revealWindowMilliseconds: Milliseconds = 10_000, verificationTimeoutMilliseconds: Milliseconds = 600_000,
-                minorityVoteSlashBasisPoints: Int64 = 1_000, missedVoteSlashBasisPoints: Int64 = 200,
+                minorityVoteSlashBasisPoints: Int64 = 1_000, missedVoteSlashBasisPoints: Int64 = 10,
                 maxPendingMilliseconds: Milliseconds = 600_000, programStrikeLimit: Int = 3, workerStrikeLimit: Int = 3,
                 jailMilliseconds: Milliseconds = 600_000, minWorkerStake: MicroCredits = 100 * MicroCredit.perCredit,
                 slashBasisPoints: Int64 = 5_000, fallbackRefundBasisPoints: Int64 = 5_000, exitDelayMilliseconds: Milliseconds = 600_000,

@@ -66,7 +66,8 @@ public struct Fleet: Sendable {
 
     /// Builds `workers` workers for `operators` operators whose sizes follow Zipf's law (exponent 1): with 200
     /// operators the largest runs about 17 % of the workers and the ten largest about half; the long tail runs one or two each.
-    /// Large operators run bigger machines, run them faster and cheaper (economies of scale) and stake more per machine.
+    /// Large operators run bigger machines, run them faster and cheaper (economies of scale) and stake more per machine;
+    /// every operator stakes at least twice the minimum.
     public static func generate(workers count: Int, operators operatorCount: Int, minStake: MicroCredits, gpus: Bool = true, random: inout SeededGenerator) -> Fleet {
         let sizes = zipfSizes(total: count, operators: operatorCount)
         let largest = Double(sizes.first ?? 1)
@@ -83,7 +84,9 @@ public struct Fleet: Sendable {
             for _ in 0..<size {
                 let node = NodeType.all[random.weighted(mix)]
                 let units = max(1, Int64((hourlyListPrice(node.capacity) + 99_999) / 100_000))
-                let stake = minStake * units * Int64(wealth.rounded(.up))
+                // Twice the minimum per unit: an operator keeps a buffer, so that one penalty (a missed vote, a slashed
+                // attempt) does not drop it below the minimum and out of the network until it registers again.
+                let stake = 2 * minStake * units * Int64(wealth.rounded(.up))
                 let speed = (1.0 - 0.3 * scale) * random.uniform(0.95, 1.05)
                 let bid = min(1.0, (1.0 - 0.35 * scale) * 1.10 * random.uniform(0.95, 1.05))
                 let flaky = random.bernoulli(0.2)

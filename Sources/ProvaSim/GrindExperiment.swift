@@ -99,8 +99,11 @@ package struct GrindExperiment: Sendable {
         var parameters = ChainParameters.genesisDefaults
         parameters.idleTestPartsPerMillion = 0
         // The experiment measures draws: workers voting against a majority (the attacker's, on its invalid proofs) and
-        // a program whose proofs are voted invalid must not be jailed or blocked out of the population being drawn.
+        // a program whose proofs are voted invalid must not be jailed, slashed below the minimum stake or blocked out of
+        // the population being drawn.
         parameters.workerStrikeLimit = 1_000_000_000
+        parameters.minorityVoteSlashBasisPoints = 0
+        parameters.missedVoteSlashBasisPoints = 0
         parameters.programStrikeLimit = 1_000_000_000
         parameters.maxBlockTransactions = 10_000
         let deploy = DeployProgram(

@@ -57,15 +57,20 @@ extension Simulation {
             add("invalid_accepted", accepted, SimReport.format(accepted * 100, decimals: 2) + "%")
         }
         if config.lazyVerifiers > 0 {
-            // Earnings per duty: verifier pay minus the stake taken for verifier duties, over the duties drawn.
+            // Net verifier earnings per duty: pay as a verifier minus the stake taken for verifier duties (a minority vote,
+            // a missed commitment or reveal), over the duties drawn — for the lazy workers and for the others.
             func perDuty(_ lazy: Bool) -> Double {
                 let group = fleet.workers.filter { $0.lazy == lazy }
                 let duties = group.reduce(0) { $0 + m.verifierDuties[$1.index] }
                 let net = group.reduce(Int64(0)) { $0 + m.verifierReward[$1.index] - m.verifierSlashed[$1.index] }
-                return duties > 0 ? Double(net) / Double(duties) : 0
+                return duties > 0 ? Double(net) / Double(duties) / Double(MicroCredit.perCredit) : 0
             }
-            let honest = perDuty(false)
-            let ratio = honest != 0 ? perDuty(true) / honest : 0
+            let lazy = perDuty(true), honest = perDuty(false)
+            add("lazy_net_per_duty_credits", lazy, SimReport.format(lazy, decimals: 6))
+            add("honest_net_per_duty_credits", honest, SimReport.format(honest, decimals: 6))
+            // 1 + (lazy − honest) ÷ |honest|: lazy ÷ honest while honest verifiers earn, and still below 1 exactly when
+            // laziness earns less than honesty when both lose (honest verifiers outvoted by lazy majorities lose stake).
+            let ratio = honest == 0 ? 0 : 1 + (lazy - honest) / abs(honest)
             add("lazy_earnings_ratio", ratio, SimReport.format(ratio, decimals: 3))
             add("lazy_verifiers_jailed", Double(m.lazyJailed), "\(m.lazyJailed)")
         }

@@ -71,7 +71,7 @@ struct ProofCommand: AsyncParsableCommand {
                                                           json: options.json) else { return }
                 if options.json { try Output.json(final) }
                 if final.state == .acceptedUnverified {
-                    if !options.json { Output.standardError(TaskCommand.unverifiedWarning(final)) }
+                    Output.standardError(TaskCommand.unverifiedWarning(final))  // stderr: JSON on stdout stays clean
                 } else if final.state != .verified {
                     if !options.json { Output.standardError(TaskCommand.failureHint(final)) }
                     throw ExitCode.failure

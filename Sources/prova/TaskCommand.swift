@@ -83,7 +83,7 @@ struct TaskCommand: AsyncParsableCommand {
                 }
                 if options.json { try Output.json(final) }
                 if final.state == .acceptedUnverified {
-                    if !options.json { Output.standardError(TaskCommand.unverifiedWarning(final)) }
+                    Output.standardError(TaskCommand.unverifiedWarning(final))  // stderr: JSON on stdout stays clean
                 } else if final.state != .verified {
                     if !options.json, !logs { Output.standardError(TaskCommand.failureHint(final)) }
                     throw ExitCode.failure

@@ -64,9 +64,14 @@ struct DevnetEndToEndTests {
     func lyingProver(_ devnet: DevnetProcess, _ client: ProvaClient) async throws {
         let program = try await devnet.deploy(example: "hashchain", prover: "liar", name: "hashchain-liar")
         let input = DevnetProcess.repository.appendingPathComponent("examples/hashchain/input/message.txt").path
-        let task = try await devnet.json(TaskRecord.self, ["proof", "request", "--program", program, "--input", input, "--key", "dev", "--wait"])
+        // Two verifiers: the devnet's four workers are the liar, its two verifiers and the fallback prover (a task's verifiers
+        // never prove it).
+        let task = try await devnet.json(TaskRecord.self, ["proof", "request", "--program", program, "--input", input, "--verifiers", "2",
+                                                     "--key", "dev", "--wait"])
         #expect(task.state == .verified)
         #expect(task.attempts.first?.state == .rejected)
+        let verifiers = Set(task.attempts.first?.verifiers.map(\.worker) ?? [])
+        #expect(task.attempts.last.map { !verifiers.contains($0.worker ?? "") } == true)
         #expect(task.attempts.last?.state == .verified)
         let liar = try #require(task.attempts.first?.worker)
         #expect(try await client.worker(liar).slashed >= Pricing.share(task.feePerSlot, basisPoints: 5_000))
@@ -95,8 +100,9 @@ struct DevnetEndToEndTests {
         let programs = try await client.programs()
         let honest = try #require(programs.first { $0.deploy.name == "hashchain-liar" }?.id)
         let input = DevnetProcess.repository.appendingPathComponent("examples/hashchain/input/message.txt").path
+        // The liar was slashed below the minimum stake and is out: three workers are left, two proving and one verifying.
         let task = try await devnet.json(TaskRecord.self, ["proof", "request", "--program", honest, "--input", input, "--redundancy", "2",
-                                                     "--key", "dev", "--wait"])
+                                                     "--verifiers", "1", "--key", "dev", "--wait"])
         #expect(task.state == .verified)
         #expect(Set(task.attempts.prefix(2).compactMap(\.worker)).count == 2)
     }

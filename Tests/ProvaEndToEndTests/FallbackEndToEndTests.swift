@@ -114,9 +114,10 @@ struct FallbackEndToEndTests {
                                           "--cpus", "1", "--memory", "256MiB", "--time", "60s", "--key", "dev", "--node", url, "--json"])
             let program = try #require(try JSONDecoder().decode(TransactionStatus.self, from: Data(deployed.utf8)).outcome?.created)
             let input = build.appendingPathComponent("input/message.txt").path
-            // Long enough to be killed mid-run, short enough for the fallback.
+            // Long enough to be killed mid-run, short enough for the fallback. Two verifiers: of four workers, two end up
+            // provers of the task (the victim and the fallback), and a task is `verified` only with the votes it asked for.
             let requested = try await cli(["proof", "request", "--program", program, "--input", input, "--env", "HASHCHAIN_ROUNDS=4000",
-                                           "--time", "20s", "--key", "dev", "--node", url, "--json"])
+                                           "--time", "20s", "--verifiers", "2", "--key", "dev", "--node", url, "--json"])
             let taskID = try #require(try JSONDecoder().decode(TransactionStatus.self, from: Data(requested.utf8)).outcome?.created)
             let running = try await client.waitForTask(taskID, until: { $0.state == .running }, timeout: .seconds(60))
             let victim = try #require(running.attempts.first?.worker)

@@ -24,18 +24,18 @@ struct GoldenVectorTests {
 
     @Test("the genesis hash of fixed values, with the default parameters")
     func genesisHash() {
-        #expect(Self.genesis.hash == "ad8346b25e3663c3a18fc05b0d11f435fc86b11177df3aca74f31b0f2e93821b")
+        #expect(Self.genesis.hash == "5bbce4febddfc6ef5ad9f55b02edbbf9551644bb15b42d37b9aec67984a211ea")
     }
 
     @Test("the genesis beacon, and block 1's beacon and proof by the genesis validator (ECVRF-EDWARDS25519-SHA512-TAI)")
     func beacons() throws {
         // SHA-512("prova/beacon/v1" ‖ 0x00 ‖ genesis hash bytes).
-        #expect(Self.genesis.beacon == "b80a1c6fd81c7039b82c9595665ea28b5d85874b2195be0339c0138ae2ca39fb0d57d66f2fdfb3de49102ca6fc9aa251c081c8bc514b04164ffede6fcf696d8e")
+        #expect(Self.genesis.beacon == "d54b1b64e516bb84189aae6695459139f18fb27385c0f52b4a0fd014737744aab9bb41763c704df8fd013501aef48c303604d3443a409414aa95d66fb0784a4b")
         var ledger = try Ledger(genesis: Self.genesis)
         let block = try ledger.propose([], timestampMilliseconds: Self.genesis.timestampMilliseconds + 100,
                                        proposer: AccountKey(deterministicFrom: "authority")).block
-        #expect(block.header.beacon == "fabe39a3335b8e5817ec57ffaee987c28791cfe5a204495e4f934563dbd92ec36ec80b186009ccb150e6c9b844c986dc5fce390be324b4b0ff8f0f89db15e296")
-        #expect(block.header.beaconProof == "b7579f955904ecb8141c455c1714863b9d582ac5482f524e464502a4b38746c038c312fa733db683b4dc25688d750487db771de9692f597916c98df1ed5b4f67c874f1a78ec86b8975012436e758cf01")
+        #expect(block.header.beacon == "e044249a912125088ac1c8c3f18f8bfd1fc5f59858445cae87195a78fad9525d7644c117213408e4e86e0a55fc370cbe962b31e76182fefeb01a5a7e6548e8b9")
+        #expect(block.header.beaconProof == "aaf891192521b4031485666a035af65075b171d0e8e171d966e50bd8eb6e85b09ed35e41d55c157e7027c82de14389864d00429e558a30628adcfdc5eda200de8ec68ad86bf072b8f85954a5c7b2a902")
     }
 
     @Test("a program ID is the hash of the canonical deploy body")
@@ -69,12 +69,12 @@ struct GoldenVectorTests {
         let bytes = try unsigned.signingBytes()
         #expect(Array(bytes.prefix(12)) == Array("prova/tx/v2".utf8) + [0])
         #expect(String(decoding: bytes.dropFirst(12), as: UTF8.self) == #"{"body":{"amount":1234567,"to":"26e03f4aae439413b033ce325224c512c369b9ee","type":"Transfer"},"#
-            + #""chainID":"prova-golden","genesis":"ad8346b25e3663c3a18fc05b0d11f435fc86b11177df3aca74f31b0f2e93821b","nonce":7,"#
+            + #""chainID":"prova-golden","genesis":"5bbce4febddfc6ef5ad9f55b02edbbf9551644bb15b42d37b9aec67984a211ea","nonce":7,"#
             + #""sender":"1c1aeb3c580f97bc0b42d822b8f9948e5eba086653b92a9e485d2cf27094d42e"}"#)
         let signed = try unsigned.signed(by: key)
-        #expect(signed.signature == "5364c0555258f568cdd88e56c4bc891035f059a592abc006322a9693eec24debdadb11f08b05a0d211489ba4efa12227bb23b35b30f33b1000a406f27c0c710f")
+        #expect(signed.signature == "d274475d1c2d0bf13ada3d8394b0ffa50ee1dc5ac21341fa6f14c326c6dd31a144aba6778c3b2bf466e06ad92903fe974df887d63da245c4265a5f862809880c")
         let hash = try signed.verified(chain: Self.genesis.identity).hash
-        #expect(hash == "cef92784dcfab653966ac266237e0d442509335a9e5f756fc43a8a8bbfb11f84")
+        #expect(hash == "f7d1d51f0439794fa3eee041630c7fa3840d7145602b8fc46b5c78adc4a0dfb0")
     }
 
     @Test("the state digest after a fixed 20-block history: requests, a prover set, a workflow, votes, payments")
@@ -84,7 +84,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "273caee8f6fe8a89cbd6808f17279ee5ca8b5af05c8e1dbce95b636256f4231d")
+        #expect(chain.state.stateDigest == "72d254b9d300806d39351c6ceee039fb0d3ee76e29209e814329fcf2343af9e2")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {

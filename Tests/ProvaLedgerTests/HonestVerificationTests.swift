@@ -167,7 +167,7 @@ struct HonestVerificationTests {
         #expect(task.attempts[1].worker == fifth?.address)
 
         // A worker that requests proofs is never drawn for them, as prover or verifier.
-        var (own, workerKeys, program) = try chainWithProgram(workers: 6)
+        var (own, workerKeys, program) = try chainWithProgram(workers: 8)
         let requester = workerKeys[0]
         var simulated = SimulatedWorkers(keys: workerKeys)
         var ids: [TaskID] = []

@@ -22,6 +22,14 @@ extension Ledger {
                                  reason: "voted \(duty.vote?.rawValue ?? "") against the majority")
             }
         }
+        // Strikes count duties failed in a row: a verifier on the majority side has done its duty. Every drawn verifier
+        // must now commit, so occasional misses over a long life would otherwise add up to a jail.
+        for worker in majority where (state.workers[worker]?.strikes ?? 0) > 0 {
+            if var record = state.workers[worker] {
+                record.strikes = 0
+                put(record)
+            }
+        }
         let slotIndex = attempt.slot
         switch verdict {
         case .valid:
@@ -44,6 +52,7 @@ extension Ledger {
             }
             if let prover = attempt.worker, var worker = state.workers[prover] {
                 worker.tasksProved += 1
+                worker.strikes = 0
                 put(worker)
             }
             if task.kind == .capacityTest { passCapacityTest(task) }
