@@ -117,7 +117,9 @@ public enum Devnet {
             dataDirectory: configuration.nodeDirectory, chainID: chainID, genesis: nil, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000),
             initialAccounts: [Genesis.FundedAccount(address: developer.address, balance: configuration.developerCredits)],
             workers: keys.map { Genesis.InitialWorker(address: $0.address, capacity: configuration.workerCapacity, diskBytes: Devnet.workerDisk,
-                                                      labels: ["devnet": "true"], stake: parameters.minWorkerStake) },
+                                                      // Twice the minimum: one penalty (a missed vote) must not put a
+                                                      // worker of a four-worker devnet out until it registers again.
+                                                      labels: ["devnet": "true"], stake: 2 * parameters.minWorkerStake) },
             parameters: parameters, capacityTestProgram: CapacityTestProgram.deploy(imageDigest: image.digest))
         return Prepared(workerKeys: keys, developer: developer, capacityImage: image.archive, resumed: false)
     }
