@@ -101,7 +101,10 @@ extension ProvaClient {
                 continue
             }
             log.exitCode = transcript.exitCode
-            log.exitReason = transcript.timedOut ? "killed at the time limit" : transcript.oomKilled ? "OOM-killed" : "exit code \(transcript.exitCode)"
+            // Worded as a prover run is: the transcript holds the same exit status.
+            let run = SubmitResult(task: task.id, attempt: attempt.number, exitCode: transcript.exitCode, timedOut: transcript.timedOut,
+                                   oomKilled: transcript.oomKilled, outputs: [])
+            log.exitReason = RunOutcome.describe(run, memoryBytes: log.requested.memoryBytes, timeLimitSeconds: log.timeLimitSeconds)
             log.stdoutDigest = transcript.stdoutDigest
             log.stderrDigest = transcript.stderrDigest
             var missing: [String] = []

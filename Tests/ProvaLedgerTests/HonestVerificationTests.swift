@@ -231,4 +231,44 @@ struct HonestVerificationTests {
         #expect(chain.state.workers[prover.address]?.slashed == 0)
         expectConserved(chain.state)
     }
+
+    @Test("a reveal must name the attempt's proof files and follow from its exit code: a verifier that fetched nothing cannot claim it ran")
+    func transcriptIsEvidence() throws {
+        var (chain, id, _, verifiers, _) = try delivered()
+        let task = try #require(chain.task(id))
+        // Committed over a transcript of other files (it never fetched the proof): its reveal is refused, it misses, and pays.
+        let lazy = Ballot(task: id, attempt: 1, verdict: .valid, transcript: VoteTranscript(claiming: .valid, checked: Fixtures.digest("nothing")),
+                          salt: Fixtures.digest("salt"))
+        try commit(&chain, lazy, by: verifiers[0])
+        for key in verifiers.dropFirst() { try commit(&chain, try ballot(chain, .valid, id, by: key), by: key) }
+        try expectRefusal(&chain, .revealVote(lazy.reveal), by: verifiers[0], code: .revealMismatch)
+        // A verdict that does not follow from the exit status is refused on entry, before any rule runs.
+        var contradicting = try ballot(chain, .valid, id, by: verifiers[1]).reveal
+        contradicting.transcript = VoteTranscript(exitCode: 1, checked: task.checkedDigest(attempt: 1))
+        try expectRefusal(&chain, .revealVote(contradicting), by: verifiers[1], code: .invalidField)
+    }
+
+    @Test("a duty released by the verification deadline takes one late commitment as a no-op and refuses a second: no free writes")
+    func noFreeWritesAfterRelease() throws {
+        var parameters = ChainParameters.genesisDefaults
+        parameters.verificationTimeoutMilliseconds = 60_000
+        var (chain, keys, _) = try chainWithProgram(parameters: parameters)
+        // A verifier time limit far beyond the verification deadline: the duties are still pending when it passes.
+        let program = try #require(try chain.submit(.deployProgram(Fixtures.program("slow-verifier", verifierTimeLimitSeconds: 3_600)),
+                                                    by: user).transactions.first?.created)
+        let id = try request(&chain, proofRequest(program))
+        let prover = try #require(keys.first { $0.address == chain.task(id)?.attempts.first?.worker })
+        try chain.submit(.acceptTask(AcceptTask(task: id, attempt: 1)), by: prover)
+        try chain.submit(.submitResult(SubmitResult(task: id, attempt: 1, exitCode: 0, outputs: [
+            OutputRef(path: "proof.bin", digest: SimulatedWorkers.validProofDigest(id), size: 64)])), by: prover)
+        try chain.block()
+        let verifier = try #require(keys.first { $0.address == chain.task(id)?.attempts.first?.verifiers.first?.worker })
+        _ = try chain.advance(parameters.verificationTimeoutMilliseconds + 1_000)
+        #expect(chain.task(id)?.state == .failed)
+        #expect(chain.task(id)?.attempts[0].verifiers.allSatisfy { $0.state == .released } == true)
+        let late = try ballot(chain, .valid, id, by: verifier)
+        try commit(&chain, late, by: verifier)
+        try expectRefusal(&chain, .commitVote(try late.commit(by: verifier.address)), by: verifier, code: .voteClosed)
+        expectConserved(chain.state)
+    }
 }

@@ -102,7 +102,7 @@ struct InsightTests {
             let verifierRuns = try await client.runLogs(of: try await client.task(task), attempt: 2, role: .verifier)
             // Every verifier revealed, with the transcript of its run: its exit code and the proof files it checked.
             #expect(verifierRuns.filter { $0.vote == .valid }.count == 3)
-            #expect(verifierRuns.allSatisfy { $0.exitCode == 0 && $0.exitReason == "exit code 0" })
+            #expect(verifierRuns.allSatisfy { $0.exitCode == 0 && $0.exitReason == "exited 0" })
             let missing = await #expect(throws: ClientError.self) { try await client.runLogs(of: try await client.task(task), attempt: 3) }
             #expect(missing?.code == .badOption)
 

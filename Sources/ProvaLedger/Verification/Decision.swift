@@ -8,11 +8,7 @@ extension Ledger {
         var attempt = task.attempts[number - 1]
         attempt.decidedAtMilliseconds = context.now
         attempt.revealDeadlineMilliseconds = nil
-        let verifierNeeds = verifierResources(task)
-        for index in attempt.verifiers.indices where attempt.verifiers[index].state == .pending || attempt.verifiers[index].state == .committed {
-            if attempt.verifiers[index].state == .pending { release(attempt.verifiers[index].worker, verifierNeeds) }
-            attempt.verifiers[index].state = .released
-        }
+        releaseOpenDuties(&attempt, of: task)
         let majority = verdict == .error ? [] : attempt.verifiers.filter { $0.state == .voted && $0.vote == verdict }.map(\.worker)
         if verdict != .error {
             // A revealed vote on the other side of the majority costs a share of the voter's stake: voting without
@@ -24,12 +20,7 @@ extension Ledger {
         }
         // Strikes count duties failed in a row: a verifier on the majority side has done its duty. Every drawn verifier
         // must now commit, so occasional misses over a long life would otherwise add up to a jail.
-        for worker in majority where (state.workers[worker]?.strikes ?? 0) > 0 {
-            if var record = state.workers[worker] {
-                record.strikes = 0
-                put(record)
-            }
-        }
+        for worker in majority { clearStrikes(worker) }
         let slotIndex = attempt.slot
         switch verdict {
         case .valid:
@@ -52,8 +43,8 @@ extension Ledger {
             }
             if let prover = attempt.worker, var worker = state.workers[prover] {
                 worker.tasksProved += 1
-                worker.strikes = 0
                 put(worker)
+                clearStrikes(prover)
             }
             if task.kind == .capacityTest { passCapacityTest(task) }
         case .invalid:
@@ -94,11 +85,7 @@ extension Ledger {
     mutating func expireVerification(_ task: inout TaskRecord, attempt number: Int) {
         var attempt = task.attempts[number - 1]
         let detail = "no verdict within \(state.parameters.verificationTimeoutMilliseconds / 1000) s of delivery: too few verifiers had room"
-        let verifierNeeds = verifierResources(task)
-        for index in attempt.verifiers.indices where attempt.verifiers[index].state == .pending || attempt.verifiers[index].state == .committed {
-            if attempt.verifiers[index].state == .pending { release(attempt.verifiers[index].worker, verifierNeeds) }
-            attempt.verifiers[index].state = .released
-        }
+        releaseOpenDuties(&attempt, of: task)
         attempt.state = .inconclusive
         attempt.failure = detail
         attempt.decidedAtMilliseconds = context.now
@@ -110,6 +97,16 @@ extension Ledger {
         emit(.attemptFailed, task: task.id, attempt: number, worker: attempt.worker, detail: detail)
         refundSlot(&task, slot: attempt.slot, reason: detail)
         updateTaskState(&task)
+    }
+
+    /// Releases the attempt's duties still pending or committed (the attempt ended first); a pending one frees the
+    /// capacity reserved for its run (a committed one freed it when it committed).
+    private mutating func releaseOpenDuties(_ attempt: inout Attempt, of task: TaskRecord) {
+        let verifierNeeds = verifierResources(task)
+        for index in attempt.verifiers.indices where attempt.verifiers[index].state == .pending || attempt.verifiers[index].state == .committed {
+            if attempt.verifiers[index].state == .pending { release(attempt.verifiers[index].worker, verifierNeeds) }
+            attempt.verifiers[index].state = .released
+        }
     }
 
     /// Takes `basisPoints` of a verifier's stake (a vote against the majority, a missed commitment or reveal) and strikes it.

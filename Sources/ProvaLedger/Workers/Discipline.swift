@@ -12,6 +12,13 @@ extension Ledger {
         }
     }
 
+    /// A duty done (a verified proof, a vote on the majority side): strikes count duties failed in a row.
+    mutating func clearStrikes(_ address: Address) {
+        guard var worker = state.workers[address], worker.strikes > 0 else { return }
+        worker.strikes = 0
+        put(worker)
+    }
+
     /// Removes a worker from selection. With `until`, it may earn its way back by passing a capacity test after that time;
     /// without, it must re-register (its stake fell below the minimum).
     mutating func jail(_ address: Address, reason: String, until: Milliseconds?) {
