@@ -14,6 +14,9 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     /// How far a block's timestamp may be ahead of the wall clock of the validator that receives it.
     public var maxClockDriftMilliseconds: Milliseconds
     public var maxBlockTransactions: Int
+    /// Cluster mode (docs/CONSENSUS.md): how long each validator in a height's proposer order has before the next may
+    /// propose. The validator at rank r proposes a block timestamped at least r × this after its parent.
+    public var proposerTimeoutMilliseconds: Milliseconds
 
     public var acceptWindowMilliseconds: Milliseconds
     /// Added to the time limit for uploading outputs and submitting the result.
@@ -61,6 +64,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     public init(prices: PriceSchedule = .genesis, proverShareBasisPoints: Int64 = 8_500, verifierShareBasisPoints: Int64 = 1_000,
                 treasuryShareBasisPoints: Int64 = 500, proverSubsidyBasisPoints: Int64 = 0, minBlockIntervalMilliseconds: Milliseconds = 100,
                 maxBlockIntervalMilliseconds: Milliseconds = 1_000, maxClockDriftMilliseconds: Milliseconds = 2_000, maxBlockTransactions: Int = 20_000,
+                proposerTimeoutMilliseconds: Milliseconds = 1_000,
                 acceptWindowMilliseconds: Milliseconds = 3_000, uploadGraceMilliseconds: Milliseconds = 30_000,
                 voteGraceMilliseconds: Milliseconds = 30_000, maxAttempts: Int = 2, maxVerifierReplacements: Int = 3,
                 revealWindowMilliseconds: Milliseconds = 10_000, verificationTimeoutMilliseconds: Milliseconds = 600_000,
@@ -81,6 +85,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
         self.maxBlockIntervalMilliseconds = maxBlockIntervalMilliseconds
         self.maxClockDriftMilliseconds = maxClockDriftMilliseconds
         self.maxBlockTransactions = maxBlockTransactions
+        self.proposerTimeoutMilliseconds = proposerTimeoutMilliseconds
         self.acceptWindowMilliseconds = acceptWindowMilliseconds
         self.uploadGraceMilliseconds = uploadGraceMilliseconds
         self.voteGraceMilliseconds = voteGraceMilliseconds
@@ -141,6 +146,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
             ("prices.cpuCoreHour", prices.cpuCoreHour, 0...Self.maxUnitPrice), ("prices.memoryGiBHour", prices.memoryGiBHour, 0...Self.maxUnitPrice),
             ("prices.gpuHour", prices.gpuHour, 0...Self.maxUnitPrice),
             ("maxBlockIntervalMilliseconds", maxBlockIntervalMilliseconds, 0...day), ("maxClockDriftMilliseconds", maxClockDriftMilliseconds, 0...day), ("maxBlockTransactions", Int64(maxBlockTransactions), 1...10_000_000),
+            ("proposerTimeoutMilliseconds", proposerTimeoutMilliseconds, 1...day),
             ("acceptWindowMilliseconds", acceptWindowMilliseconds, 1...day), ("uploadGraceMilliseconds", uploadGraceMilliseconds, 0...day),
             ("voteGraceMilliseconds", voteGraceMilliseconds, 0...day), ("maxAttempts", Int64(maxAttempts), 1...100),
             ("maxVerifierReplacements", Int64(maxVerifierReplacements), 0...100),

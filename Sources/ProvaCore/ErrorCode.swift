@@ -63,9 +63,14 @@ extension ErrorCode {
     public static let badBeacon = ErrorCode("bad_beacon")
     /// A block proposed by a key that is not one of the genesis validators.
     public static let unknownProposer = ErrorCode("unknown_proposer")
+    /// A block whose signature is not its proposer's over the header hash.
+    public static let badBlockSignature = ErrorCode("bad_block_signature")
+    /// A block by a validator whose turn at this height had not come: timestamped earlier than its rank in the
+    /// height's proposer order allows (docs/CONSENSUS.md).
+    public static let proposerOutOfTurn = ErrorCode("proposer_out_of_turn")
     public static let badTimestamp = ErrorCode("bad_timestamp")
     public static let badTransaction = ErrorCode("bad_transaction")
-    public static let badTransactionsHash = ErrorCode("bad_transactions_hash")
+    public static let badTransactionsRoot = ErrorCode("bad_transactions_root")
     public static let blockFull = ErrorCode("block_full")
     public static let blockTooLarge = ErrorCode("block_too_large")
     public static let corruptState = ErrorCode("corrupt_state")

@@ -132,7 +132,11 @@ public struct Ledger: Sendable {
             throw LedgerError(.badPreviousHash, "block \(header.height) builds on \(header.previousHash.prefix(12)), not on the last block \(state.lastBlockHash.prefix(12))")
         }
         try checkProposer(header)
+        guard Block.isSigned(header, signature: block.signature) else {
+            throw LedgerError(.badBlockSignature, "block \(header.height) is not signed by its proposer \(header.proposer.prefix(16)); the block is forged or damaged")
+        }
         try checkTimestamp(header.timestampMilliseconds)
+        try checkTurn(of: header.proposer, timestamp: header.timestampMilliseconds)
         if let received = receivedAtMilliseconds, header.timestampMilliseconds > received + state.parameters.maxClockDriftMilliseconds {
             throw LedgerError(.timestampInFuture, "block \(header.height) is timestamped \(header.timestampMilliseconds - received) ms after this validator's clock; more than the allowed drift of \(state.parameters.maxClockDriftMilliseconds) ms — the proposer's clock runs ahead")
         }
@@ -144,12 +148,13 @@ public struct Ledger: Sendable {
                 throw LedgerError(.badTransaction, "transaction \(index) of block \(header.height) is invalid: \(error.message)", cause: error.code.rawValue)
             }
         }
-        guard Block.transactionsHash(verified.map(\.hash)) == header.transactionsHash else {
-            throw LedgerError(.badTransactionsHash, "block \(header.height)'s transactionsHash does not match its transactions")
+        guard MerkleTree.root(of: verified.map(\.hash)) == header.transactionsRoot else {
+            throw LedgerError(.badTransactionsRoot, "block \(header.height)'s transactionsRoot is not the Merkle root of its transactions")
         }
         let checkpoint = beginJournal()
         do {
-            let outcome = try applyBody(verified, header: header, dropRejected: false)
+            var outcome = try applyBody(verified, header: header, dropRejected: false)
+            outcome.block.signature = block.signature
             guard outcome.block.header.stateDigest == header.stateDigest else {
                 throw LedgerError(.stateDigestMismatch, "after block \(header.height) this validator's state digest is \(outcome.block.header.stateDigest.prefix(16)) but the block says \(header.stateDigest.prefix(16)): the validators diverged")
             }
@@ -191,6 +196,7 @@ public struct Ledger: Sendable {
         guard state.validators.contains(proposer.publicKeyHex) else {
             throw LedgerError(.unknownProposer, "key \(proposer.publicKeyHex.prefix(16)) is not a validator of this chain; only the genesis validators propose blocks")
         }
+        try checkTurn(of: proposer.publicKeyHex, timestamp: timestampMilliseconds)
         let height = state.height + 1
         let beacon = Beacon.make(by: proposer, previous: state.lastBeacon, height: height)
         var accepted = transactions
@@ -203,9 +209,10 @@ public struct Ledger: Sendable {
             accepted.removeSubrange(limit...)
         }
         let header = BlockHeader(height: height, previousHash: state.lastBlockHash, timestampMilliseconds: timestampMilliseconds,
-                                 proposer: proposer.publicKeyHex, beacon: beacon.beacon, beaconProof: beacon.proof, transactionsHash: "", stateDigest: "")
+                                 proposer: proposer.publicKeyHex, beacon: beacon.beacon, beaconProof: beacon.proof, transactionsRoot: "", stateDigest: "")
         var outcome = try applyBody(accepted, header: header, dropRejected: true)
         outcome.rejected = rejected + outcome.rejected
+        outcome.block = outcome.block.signed(by: proposer)
         return Proposal(outcome: outcome)
     }
 
@@ -230,6 +237,30 @@ public struct Ledger: Sendable {
         }
         guard Beacon.verify(beacon: header.beacon, proof: header.beaconProof, proposer: header.proposer, previous: state.lastBeacon, height: header.height) else {
             throw LedgerError(.badBeacon, "block \(header.height)'s beacon is not the VRF output its proposer's key proves over the previous beacon and height \(header.height); the block is forged")
+        }
+    }
+
+    /// This height's proposer order (`ProposerOrder`): the genesis validators, permuted by the last block's beacon.
+    public var proposerOrder: [String] {
+        ProposerOrder.order(of: state.validators, parentBeacon: state.lastBeacon, height: state.height + 1)
+    }
+
+    /// The earliest timestamp a block by `validator` (public key, hex) may carry at the next height: its rank's turn,
+    /// and never before `earliestNextTimestamp`. Nil when the key is not a validator.
+    public func earliestTimestamp(proposedBy validator: String) -> Milliseconds? {
+        guard let rank = proposerOrder.firstIndex(of: validator) else { return nil }
+        return max(earliestNextTimestamp, ProposerOrder.earliestTimestamp(rank: rank, parentTimestamp: state.lastTimestampMilliseconds,
+                                                                          timeout: state.parameters.proposerTimeoutMilliseconds))
+    }
+
+    /// A validator proposes only once its turn in the height's proposer order has come (docs/CONSENSUS.md): otherwise a
+    /// validator could always be first, and the random order would not decide who proposes.
+    func checkTurn(of validator: String, timestamp: Milliseconds) throws {
+        guard let earliest = earliestTimestamp(proposedBy: validator) else {
+            throw LedgerError(.unknownProposer, "key \(validator.prefix(16)) is not a validator of this chain; only the genesis validators propose blocks")
+        }
+        guard timestamp >= earliest else {
+            throw LedgerError(.proposerOutOfTurn, "block \(state.height + 1) is timestamped \(timestamp), before \(earliest), when its proposer \(validator.prefix(16))'s turn in the proposer order comes; wait for the validators ranked before it")
         }
     }
 
@@ -272,7 +303,7 @@ public struct Ledger: Sendable {
         }
         runEndOfBlock()
         var sealed = header
-        sealed.transactionsHash = Block.transactionsHash(included.map(\.hash))
+        sealed.transactionsRoot = MerkleTree.root(of: included.map(\.hash))
         sealed.stateDigest = nextDigest(after: sealed)
         let block = Block(header: sealed, transactions: included.map(\.transaction))
         let blockHash = sealed.hash
@@ -295,7 +326,7 @@ public struct Ledger: Sendable {
 
 /// What a block did: the sealed block, its events (in order) and one outcome per included transaction.
 public struct BlockOutcome: Sendable {
-    public let block: Block
+    public internal(set) var block: Block
     public let events: [LedgerEvent]
     public let transactions: [TransactionOutcome]
     /// Transactions a proposer left out, with why (always empty for `apply`).

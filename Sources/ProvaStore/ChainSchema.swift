@@ -51,6 +51,10 @@ enum ChainSchema {
                 CREATE INDEX events_transfer_recipient ON events(\(AccountHistoryQueries.transferRecipient), height) WHERE kind = 'transferred';
                 """)
         }
+        migrator.registerMigration("v5-block-signatures") { db in
+            // The proposer's signature of each block: followers and certificates check it (docs/CONSENSUS.md).
+            try db.execute(sql: "ALTER TABLE blocks ADD COLUMN signature TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

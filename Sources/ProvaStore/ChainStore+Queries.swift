@@ -17,8 +17,9 @@ extension ChainStore {
 
     public func block(height: UInt64) throws -> BlockDetail? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT hash, header, transactions, outcomes FROM blocks WHERE height = ?", arguments: [height]) else { return nil }
-            let block = Block(header: try JSON.decode(BlockHeader.self, row["header"]), transactions: try JSON.decode([SignedTransaction].self, row["transactions"]))
+            guard let row = try Row.fetchOne(db, sql: "SELECT hash, header, transactions, outcomes, signature FROM blocks WHERE height = ?", arguments: [height]) else { return nil }
+            let block = Block(header: try JSON.decode(BlockHeader.self, row["header"]), transactions: try JSON.decode([SignedTransaction].self, row["transactions"]),
+                      signature: row["signature"])
             let events = try String.fetchAll(db, sql: "SELECT body FROM events WHERE height = ? ORDER BY position", arguments: [height])
                 .map { try JSON.decode(LedgerEvent.self, $0) }
             return BlockDetail(hash: row["hash"], block: block, outcomes: try JSON.decode([TransactionOutcome].self, row["outcomes"]), events: events)
@@ -28,8 +29,9 @@ extension ChainStore {
     /// Every committed block from `height` on, in order: for replay checks and for validators catching up.
     public func blocks(from height: UInt64, limit: Int) throws -> [Block] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT header, transactions FROM blocks WHERE height >= ? ORDER BY height LIMIT ?", arguments: [height, limit]).map { row in
-                Block(header: try JSON.decode(BlockHeader.self, row["header"]), transactions: try JSON.decode([SignedTransaction].self, row["transactions"]))
+            try Row.fetchAll(db, sql: "SELECT header, transactions, signature FROM blocks WHERE height >= ? ORDER BY height LIMIT ?", arguments: [height, limit]).map { row in
+                Block(header: try JSON.decode(BlockHeader.self, row["header"]), transactions: try JSON.decode([SignedTransaction].self, row["transactions"]),
+                      signature: row["signature"])
             }
         }
     }

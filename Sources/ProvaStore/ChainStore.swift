@@ -66,9 +66,9 @@ public final class ChainStore: Sendable {
             let bodies = try block.transactions.map { try JSON.encode($0) }
             let outcomes = try outcome.transactions.map { try JSON.encode($0) }
             try db.execute(sql: """
-                INSERT INTO blocks (height, hash, header, transactions, outcomes, transactionCount, eventCount) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO blocks (height, hash, header, transactions, outcomes, transactionCount, eventCount, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [header.height, header.hash, try JSON.encode(header), "[" + bodies.joined(separator: ",") + "]",
-                                 "[" + outcomes.joined(separator: ",") + "]", block.transactions.count, outcome.events.count])
+                                 "[" + outcomes.joined(separator: ",") + "]", block.transactions.count, outcome.events.count, block.signature])
             for (result, encoded) in zip(outcome.transactions, outcomes) {
                 try db.execute(sql: "INSERT INTO transactions (hash, height, position, body, outcome) VALUES (?, ?, ?, ?, ?)",
                                arguments: [result.hash, header.height, result.index, bodies[result.index], encoded])

@@ -24,18 +24,38 @@ struct GoldenVectorTests {
 
     @Test("the genesis hash of fixed values, with the default parameters")
     func genesisHash() {
-        #expect(Self.genesis.hash == "5bbce4febddfc6ef5ad9f55b02edbbf9551644bb15b42d37b9aec67984a211ea")
+        #expect(Self.genesis.hash == "826520afec5d63b5e99ddc46d32366f76c80efcb268946cc397496a8e0ba523e")
     }
 
     @Test("the genesis beacon, and block 1's beacon and proof by the genesis validator (ECVRF-EDWARDS25519-SHA512-TAI)")
     func beacons() throws {
         // SHA-512("prova/beacon/v1" ‖ 0x00 ‖ genesis hash bytes).
-        #expect(Self.genesis.beacon == "d54b1b64e516bb84189aae6695459139f18fb27385c0f52b4a0fd014737744aab9bb41763c704df8fd013501aef48c303604d3443a409414aa95d66fb0784a4b")
+        #expect(Self.genesis.beacon == "bae7928f23a92236f9267fd6b423bad3e8dd852de19d8acec1c425f91f3cd5c5bf3557fdec067eb1239e4a841b95aaf9194f5a07e9b429fd4dd43a321e8758de")
         var ledger = try Ledger(genesis: Self.genesis)
         let block = try ledger.propose([], timestampMilliseconds: Self.genesis.timestampMilliseconds + 100,
                                        proposer: AccountKey(deterministicFrom: "authority")).block
-        #expect(block.header.beacon == "e044249a912125088ac1c8c3f18f8bfd1fc5f59858445cae87195a78fad9525d7644c117213408e4e86e0a55fc370cbe962b31e76182fefeb01a5a7e6548e8b9")
-        #expect(block.header.beaconProof == "aaf891192521b4031485666a035af65075b171d0e8e171d966e50bd8eb6e85b09ed35e41d55c157e7027c82de14389864d00429e558a30628adcfdc5eda200de8ec68ad86bf072b8f85954a5c7b2a902")
+        #expect(block.header.beacon == "91bd62d501d6a4baaec6542e17ac3c32f8792ee17b8c13d01654081b085bfee0537bbc8b55a527fbc06957503b5bde7acd4051db71dd5639b7a6d5a801693794")
+        #expect(block.header.beaconProof == "b4992bf98e4913b2b809b5f3d3c7d969a341536d586b5655c25bc0defeb65336085c44896451ca74ae4f9f6810675e5d9fad85c6f46940eb418dfc925068982849ac449ae2844dc07abdb92ba66daf09")
+    }
+
+    @Test("the Merkle root of a block's transactions (RFC 9162 tree)")
+    func transactionsRoot() {
+        let hashes = ["a", "b", "c", "d", "e"].map { SHA256Hex.of($0) }
+        #expect(MerkleTree.root(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(MerkleTree.root(of: Array(hashes.prefix(1))) == "a23bd5b06da9048238a65b3f1d9d0b9e15fae3dde262688e6489aa4c763d1820")
+        #expect(MerkleTree.root(of: Array(hashes.prefix(3))) == "cac3d448d4e20a2ad5eae1f500e63c2a7f9217cd14572ba7fd22e26dc1ec2648")
+        #expect(MerkleTree.root(of: hashes) == "4dc1abc938a0141a3c7cd1fed88948c35c4452e7e8aff9b1503eb5100a2c77b3")
+    }
+
+    @Test("the proposer order drawn from a parent beacon, and a block signature")
+    func proposerOrderAndSignature() {
+        let validators = (0..<3).map { AccountKey(deterministicFrom: "validator-\($0)").publicKeyHex }
+        // SHA-512("beacon").
+        let beacon = "7fa3e45c3414a8e1aba885d7d390536a04b2358911f9129dbf58ebe87f283f80074e14f70494d3349b0431d7a7d9d09963e639a76893ec1182bd13a134bc37a1"
+        #expect(ProposerOrder.order(of: validators, parentBeacon: beacon, height: 7) == [validators[2], validators[1], validators[0]])
+        // Ed25519 over "prova/block/v1" ‖ 0x00 ‖ SHA-256("header").
+        #expect(AccountKey(deterministicFrom: "authority").sign(Block.signingBytes(headerHash: SHA256Hex.of("header")))
+                == "65d7cc40edd0d685e5d693c7c7b4d300d0f8b6cc0b0863164e605a71eb7bad2d69adc24f2b0d1e175221595192756897193d847d1a799af4e03c82689019b004")
     }
 
     @Test("a program ID is the hash of the canonical deploy body")
@@ -69,12 +89,12 @@ struct GoldenVectorTests {
         let bytes = try unsigned.signingBytes()
         #expect(Array(bytes.prefix(12)) == Array("prova/tx/v2".utf8) + [0])
         #expect(String(decoding: bytes.dropFirst(12), as: UTF8.self) == #"{"body":{"amount":1234567,"to":"26e03f4aae439413b033ce325224c512c369b9ee","type":"Transfer"},"#
-            + #""chainID":"prova-golden","genesis":"5bbce4febddfc6ef5ad9f55b02edbbf9551644bb15b42d37b9aec67984a211ea","nonce":7,"#
+            + #""chainID":"prova-golden","genesis":"826520afec5d63b5e99ddc46d32366f76c80efcb268946cc397496a8e0ba523e","nonce":7,"#
             + #""sender":"1c1aeb3c580f97bc0b42d822b8f9948e5eba086653b92a9e485d2cf27094d42e"}"#)
         let signed = try unsigned.signed(by: key)
-        #expect(signed.signature == "d274475d1c2d0bf13ada3d8394b0ffa50ee1dc5ac21341fa6f14c326c6dd31a144aba6778c3b2bf466e06ad92903fe974df887d63da245c4265a5f862809880c")
+        #expect(signed.signature == "af5a5cc65ff212d33a91d570b0a09f70215ead7e5431932c0f2f2dd4f8c78bd492b351ea73eb55350a40cb269408c6e6002ee43a2d3786a7c9a07855809e4104")
         let hash = try signed.verified(chain: Self.genesis.identity).hash
-        #expect(hash == "f7d1d51f0439794fa3eee041630c7fa3840d7145602b8fc46b5c78adc4a0dfb0")
+        #expect(hash == "b5bf280a09fee073db8fbee0d6c0eb346c89e76da4cfb93e5e7c627bb89ce8e1")
     }
 
     @Test("the state digest after a fixed 20-block history: requests, a prover set, a workflow, votes, payments")
@@ -84,7 +104,7 @@ struct GoldenVectorTests {
         #expect(chain.state.tasks.values.filter { $0.kind == .proof && $0.state == .verified }.count == 3, "the request and both workflow steps are verified")
         #expect(chain.state.workflows.values.first?.state == .completed)
         #expect(chain.state.proverSets["zone-a"]?.joined.count == 2)
-        #expect(chain.state.stateDigest == "72d254b9d300806d39351c6ceee039fb0d3ee76e29209e814329fcf2343af9e2")
+        #expect(chain.state.stateDigest == "9d5f8fe1b88f265b1eb100f57f9a1bd6a272b8feeb70626564d89a9654d86d35")
         // Replaying the same blocks gives the same digest at every height.
         var replica = try Ledger(genesis: Self.genesis)
         for (block, digest) in zip(chain.blocks, digests) {

@@ -185,8 +185,15 @@ struct RefusalTests {
         wrongParent.header.previousHash = SHA256Hex.of("elsewhere")
         var forgedTransaction = good
         forgedTransaction.transactions[0].nonce += 1
-        for (block, code) in [(wrongHeight, ErrorCode.badHeight), (wrongDigest, .stateDigestMismatch), (wrongTime, .badTimestamp),
-                              (wrongParent, .badPreviousHash), (forgedTransaction, .badTransaction)] {
+        var unsigned = good
+        unsigned.signature = ""
+        // A header changed by anyone but its proposer no longer carries its proposer's signature; the deeper checks
+        // below see headers the proposer itself signed wrongly.
+        let signedByOther = wrongDigest.signed(by: otherUser)
+        let resigned = [wrongHeight, wrongDigest, wrongTime, wrongParent].map { $0.signed(by: chain.authority) }
+        for (block, code) in [(unsigned, ErrorCode.badBlockSignature), (wrongDigest, .badBlockSignature), (signedByOther, .badBlockSignature),
+                              (resigned[0], .badHeight), (resigned[1], .stateDigestMismatch), (resigned[2], .badTimestamp),
+                              (resigned[3], .badPreviousHash), (forgedTransaction, .badTransaction)] {
             do {
                 _ = try follower.apply(block)
                 Issue.record("accepted a bad block (\(code))")

@@ -20,7 +20,7 @@ extension Ledger {
         writer.write(header.timestampMilliseconds)
         writer.write(header.proposer)
         writer.write(header.beacon)
-        writer.write(header.transactionsHash)
+        writer.write(header.transactionsRoot)
         let changes = state.changes
         // Accounts, tasks, workers and events, changed by the thousand in a busy block, take the encoding's fast path.
         writer.section("accounts", changes.accounts) { key, bytes in
