@@ -14,7 +14,7 @@ public struct ChainParameters: Codable, Sendable, Hashable {
     /// How far a block's timestamp may be ahead of the wall clock of the validator that receives it.
     public var maxClockDriftMilliseconds: Milliseconds
     public var maxBlockTransactions: Int
-    /// Cluster mode (docs/CONSENSUS.md): how long each validator in a height's proposer order has before the next may
+    /// docs/PROTOCOL.md "Proposers": how long each validator in a height's proposer order has before the next may
     /// propose. The validator at rank r proposes a block timestamped at least r × this after its parent.
     public var proposerTimeoutMilliseconds: Milliseconds
 

@@ -66,7 +66,7 @@ extension ErrorCode {
     /// A block whose signature is not its proposer's over the header hash.
     public static let badBlockSignature = ErrorCode("bad_block_signature")
     /// A block by a validator whose turn at this height had not come: timestamped earlier than its rank in the
-    /// height's proposer order allows (docs/CONSENSUS.md).
+    /// height's proposer order allows (docs/PROTOCOL.md "Proposers").
     public static let proposerOutOfTurn = ErrorCode("proposer_out_of_turn")
     public static let badTimestamp = ErrorCode("bad_timestamp")
     public static let badTransaction = ErrorCode("bad_transaction")

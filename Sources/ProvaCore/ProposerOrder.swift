@@ -1,6 +1,6 @@
 import Crypto
 
-/// Who may propose a block at a height, and from when (docs/CONSENSUS.md "Proposer order"). The order is a permutation
+/// Who may propose a block at a height, and from when (docs/PROTOCOL.md "Proposers"). The order is a permutation
 /// of the genesis validators drawn from the beacon of the parent block: every validator computes the same one, and no
 /// validator chooses it (a parent's beacon is the one ECVRF output its proposer's key gives). The validator at rank r may
 /// propose a block timestamped at least r × `proposerTimeout` after its parent, so the first in the order has the

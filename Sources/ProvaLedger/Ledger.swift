@@ -193,9 +193,7 @@ public struct Ledger: Sendable {
     /// `proposer` must be one of the genesis validators: its key proves the block's beacon.
     public mutating func propose(verified transactions: [VerifiedTransaction], timestampMilliseconds: Milliseconds, proposer: AccountKey) throws -> Proposal {
         try checkTimestamp(timestampMilliseconds)
-        guard state.validators.contains(proposer.publicKeyHex) else {
-            throw LedgerError(.unknownProposer, "key \(proposer.publicKeyHex.prefix(16)) is not a validator of this chain; only the genesis validators propose blocks")
-        }
+        // Also refuses a key that is not a genesis validator (`unknown_proposer`).
         try checkTurn(of: proposer.publicKeyHex, timestamp: timestampMilliseconds)
         let height = state.height + 1
         let beacon = Beacon.make(by: proposer, previous: state.lastBeacon, height: height)
@@ -253,7 +251,7 @@ public struct Ledger: Sendable {
                                                                           timeout: state.parameters.proposerTimeoutMilliseconds))
     }
 
-    /// A validator proposes only once its turn in the height's proposer order has come (docs/CONSENSUS.md): otherwise a
+    /// A validator proposes only once its turn in the height's proposer order has come (docs/PROTOCOL.md "Proposers"): otherwise a
     /// validator could always be first, and the random order would not decide who proposes.
     func checkTurn(of validator: String, timestamp: Milliseconds) throws {
         guard let earliest = earliestTimestamp(proposedBy: validator) else {

@@ -52,7 +52,7 @@ enum ChainSchema {
                 """)
         }
         migrator.registerMigration("v5-block-signatures") { db in
-            // The proposer's signature of each block: followers and certificates check it (docs/CONSENSUS.md).
+            // The proposer's signature of each block: every validator that applies the block checks it (docs/PROTOCOL.md "Proposers").
             try db.execute(sql: "ALTER TABLE blocks ADD COLUMN signature TEXT NOT NULL DEFAULT ''")
         }
         return migrator
