@@ -55,7 +55,7 @@ let package = Package(
         ], swiftSettings: libraryBoundaries),
         // Edge: the validator daemon: mempool, block production, HTTP API, SSE, blobs, metrics.
         .target(name: "ProvaNode", dependencies: [
-            "ProvaCore", "ProvaLedger", "ProvaStore",
+            "ProvaCore", "ProvaLedger", "ProvaStore", httpClient, .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             nioCore, lifecycle, logging,
@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "ProvaDevnet", dependencies: [
             "ProvaCore", "ProvaNode", "ProvaWorker", "ProvaClient", "ProvaSandbox", lifecycle,
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            logging,
+            logging, httpClient, nioCore, .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: libraryBoundaries),
         // Pure: the network simulator driving the real ledger.
         .target(name: "ProvaSim", dependencies: ["ProvaCore", "ProvaLedger"], swiftSettings: libraryBoundaries),
@@ -106,6 +106,8 @@ let package = Package(
         ], swiftSettings: boundaries),
         .testTarget(name: "ProvaExamplesTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"], swiftSettings: boundaries),
         .testTarget(name: "ProvaEndToEndTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaTesting"], swiftSettings: boundaries),
+        .testTarget(name: "ProvaClusterTests", dependencies: ["ProvaCore", "ProvaClient", "ProvaDevnet", "ProvaNode", "ProvaTesting", httpClient, nioCore],
+                    swiftSettings: boundaries),
         .testTarget(name: "ProvaSandboxTests", dependencies: ["ProvaCore", "ProvaSandbox", "ProvaTesting"], swiftSettings: boundaries),
     ],
     swiftLanguageModes: [.v6]

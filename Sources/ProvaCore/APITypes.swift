@@ -49,13 +49,25 @@ public struct ChainStatus: Codable, Sendable, Hashable {
     public var mempoolSize: Int
     /// True when this node holds the authority key and serves `POST /v1/faucet` (devnets).
     public var faucet: Bool
+    /// The genesis validators, and which of them the cluster currently sees alive (docs/CONSENSUS.md).
+    public var validators: [ValidatorStatus]
 
     public init(chainID: String, genesisHash: String, height: UInt64, lastBlockHash: String, lastTimestampMilliseconds: Milliseconds,
-                stateDigest: String, authority: Address, capacityTestProgram: ProgramID, parameters: ChainParameters, mempoolSize: Int, faucet: Bool) {
+                stateDigest: String, authority: Address, capacityTestProgram: ProgramID, parameters: ChainParameters, mempoolSize: Int, faucet: Bool,
+                validators: [ValidatorStatus] = []) {
+        self.validators = validators
         self.chainID = chainID; self.genesisHash = genesisHash; self.height = height; self.lastBlockHash = lastBlockHash
         self.lastTimestampMilliseconds = lastTimestampMilliseconds; self.stateDigest = stateDigest; self.authority = authority
         self.capacityTestProgram = capacityTestProgram; self.parameters = parameters; self.mempoolSize = mempoolSize; self.faucet = faucet
     }
+}
+
+/// One validator of `ChainStatus`: its key (a block header's `proposer`), its API URL, and whether it is alive.
+public struct ValidatorStatus: Codable, Sendable, Hashable {
+    public var publicKey: String
+    public var url: String
+    public var live: Bool
+    public init(publicKey: String, url: String, live: Bool) { self.publicKey = publicKey; self.url = url; self.live = live }
 }
 
 /// `GET /v1/blocks` (newest first) lists these; `GET /v1/blocks/{height}` answers `BlockDetail`.

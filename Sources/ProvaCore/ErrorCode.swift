@@ -139,6 +139,12 @@ extension ErrorCode {
     public static let badId = ErrorCode("bad_id")
     public static let badJson = ErrorCode("bad_json")
     public static let commitFailed = ErrorCode("commit_failed")
+    /// No member of the validator cluster's etcd answers (a quorum is lost or the endpoints are wrong).
+    public static let etcdUnavailable = ErrorCode("etcd_unavailable")
+    /// etcd answered, but not as the cluster protocol expects (a bad request, a compacted revision, a malformed answer).
+    public static let etcdFailed = ErrorCode("etcd_failed")
+    /// This validator's chain disagrees with the cluster's (docs/CONSENSUS.md): it stopped applying blocks.
+    public static let diverged = ErrorCode("diverged")
     public static let dataDirectoryInUse = ErrorCode("data_directory_in_use")
     public static let genesisMissing = ErrorCode("genesis_missing")
     public static let genesisUnreadable = ErrorCode("genesis_unreadable")

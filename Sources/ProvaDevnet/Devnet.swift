@@ -23,6 +23,13 @@ public struct DevnetConfiguration: Sendable {
     public var keyStore: KeyStore
     public var developerKeyName: String
     public var developerCredits: MicroCredits
+    /// Validators: 1 runs one solo validator in this process; more run an etcd cluster of as many members and one
+    /// `prova node` process per validator, on ports `port`, `port + 1`, … (docs/CONSENSUS.md).
+    public var validators: Int = 1
+    /// The `prova` executable the validators of a cluster devnet run (this process's own by default).
+    public var provaExecutable: URL? = Bundle.main.executableURL
+    /// Blocks each cluster validator keeps in etcd (`prova node run --etcd-retained-blocks`).
+    public var etcdRetainedBlocks: Int = 1_000
 
     public init(dataDirectory: URL, workers: Int = 4, host: String = "127.0.0.1", port: Int = 8545, fresh: Bool = false,
                 workerCapacity: Resources = Resources(cpuMillicores: 2_000, memoryBytes: 4 * Units.gib), keyStore: KeyStore = .standard(),
@@ -32,15 +39,22 @@ public struct DevnetConfiguration: Sendable {
         self.developerCredits = developerCredits
     }
 
-    var nodeDirectory: URL { dataDirectory.appendingPathComponent("node") }
-    /// The node serves the archives placed here from its blob store (the capacity-test image).
-    var imageDirectory: URL { nodeDirectory.appendingPathComponent("images") }
+    var nodeDirectory: URL { validatorDirectory(0) }
+    /// A solo devnet's validator lives in `node/`, a cluster's in `validators/<i>/`.
+    public func validatorDirectory(_ index: Int) -> URL {
+        validators == 1 ? dataDirectory.appendingPathComponent("node") : dataDirectory.appendingPathComponent("validators/\(index)")
+    }
+    /// Each node serves the archives placed here from its blob store (the capacity-test image).
+    func imageDirectory(_ index: Int) -> URL { validatorDirectory(index).appendingPathComponent("images") }
+    public func validatorURL(_ index: Int) -> String { "http://\(host):\(port + index)" }
     func workerDirectory(_ index: Int) -> URL { dataDirectory.appendingPathComponent("workers/\(index)") }
 }
 
 /// What a running devnet tells its user.
 public struct DevnetInfo: Sendable {
     public let url: String
+    /// Every validator's API URL (one for a solo devnet).
+    public let validators: [String]
     public let chainID: String
     public let developer: StoredKey
     public let workers: [Address]
@@ -56,6 +70,10 @@ public enum Devnet {
     public static func run(_ configuration: DevnetConfiguration, logger: Logger, signals: [UnixSignal] = [.sigint, .sigterm],
                            onReady: @escaping @Sendable (DevnetInfo) async -> Void) async throws {
         let prepared = try prepare(configuration, logger: logger)
+        guard configuration.validators == 1 else {
+            try await runCluster(configuration, prepared: prepared, logger: logger, signals: signals, onReady: onReady)
+            return
+        }
         let node = try ValidatorNode(configuration: NodeConfiguration(dataDirectory: configuration.nodeDirectory, host: configuration.host,
                                                                       port: configuration.port), logger: logger)
         let (urls, urlContinuation) = AsyncStream.makeStream(of: String.self)
@@ -63,7 +81,7 @@ public enum Devnet {
             urlContinuation.yield("http://\(configuration.host):\(port)")
         }
         let workers = DevnetWorkers(configuration: configuration, keys: prepared.workerKeys, urls: urls, logger: logger) { url in
-            await onReady(DevnetInfo(url: url, chainID: chainID, developer: prepared.developer, workers: prepared.workerKeys.map(\.address),
+            await onReady(DevnetInfo(url: url, validators: [url], chainID: chainID, developer: prepared.developer, workers: prepared.workerKeys.map(\.address),
                                      resumed: prepared.resumed))
         }
         let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: workers)],
@@ -84,8 +102,8 @@ public enum Devnet {
         if configuration.fresh, manager.fileExists(atPath: configuration.dataDirectory.path) {
             try manager.removeItem(at: configuration.dataDirectory)
         }
-        try manager.createDirectory(at: configuration.imageDirectory, withIntermediateDirectories: true)
-        let image = try CapacityTestImage.build(at: configuration.imageDirectory)
+        try manager.createDirectory(at: configuration.imageDirectory(0), withIntermediateDirectories: true)
+        let image = try CapacityTestImage.build(at: configuration.imageDirectory(0))
         let developer: StoredKey
         if let existing = try? configuration.keyStore.info(configuration.developerKeyName) {
             developer = existing
@@ -98,6 +116,9 @@ public enum Devnet {
             let keys = try (0..<genesis.workers.count).map { try NodeFiles.readKey(from: configuration.workerDirectory($0).appendingPathComponent("worker.key")) }
             guard genesis.capacityTestProgram.prover.digest == image.digest else {
                 throw DevnetError("this machine's busybox changed since the devnet was created, so its capacity-test image differs; start over with --fresh")
+            }
+            guard genesis.validators.count == configuration.validators else {
+                throw DevnetError("this devnet has \(genesis.validators.count) validator(s); run it with --validators \(genesis.validators.count), or start over with --fresh")
             }
             if keys.count != configuration.workers {
                 logger.notice("resuming the devnet with its \(keys.count) workers (--workers applies to a --fresh devnet)")
@@ -113,14 +134,20 @@ public enum Devnet {
         }
         var parameters = ChainParameters.genesisDefaults
         parameters.minWorkerStake = 100 * MicroCredit.perCredit
-        _ = try NodeFiles.initialize(
-            dataDirectory: configuration.nodeDirectory, chainID: chainID, genesis: nil, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000),
-            initialAccounts: [Genesis.FundedAccount(address: developer.address, balance: configuration.developerCredits)],
-            workers: keys.map { Genesis.InitialWorker(address: $0.address, capacity: configuration.workerCapacity, diskBytes: Devnet.workerDisk,
+        let accounts = [Genesis.FundedAccount(address: developer.address, balance: configuration.developerCredits)]
+        let workers = keys.map { Genesis.InitialWorker(address: $0.address, capacity: configuration.workerCapacity, diskBytes: Devnet.workerDisk,
                                                       // Twice the minimum: one penalty (a missed vote) must not put a
                                                       // worker of a four-worker devnet out until it registers again.
-                                                      labels: ["devnet": "true"], stake: 2 * parameters.minWorkerStake) },
-            parameters: parameters, capacityTestProgram: CapacityTestProgram.deploy(imageDigest: image.digest))
+                                                      labels: ["devnet": "true"], stake: 2 * parameters.minWorkerStake) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let program = CapacityTestProgram.deploy(imageDigest: image.digest)
+        if configuration.validators == 1 {
+            _ = try NodeFiles.initialize(dataDirectory: configuration.nodeDirectory, chainID: chainID, genesis: nil, timestampMilliseconds: now,
+                                         initialAccounts: accounts, workers: workers, parameters: parameters, capacityTestProgram: program)
+        } else {
+            try initializeCluster(configuration, accounts: accounts, workers: workers, parameters: parameters, program: program,
+                                  image: image.archive, timestampMilliseconds: now)
+        }
         return Prepared(workerKeys: keys, developer: developer, capacityImage: image.archive, resumed: false)
     }
 

@@ -144,6 +144,14 @@ public enum APIRouter {
 
     static func addOperationRoutes(_ router: Router<BasicRequestContext>, node: ValidatorNode) {
         router.get("/healthz") { _, _ -> Response in
+            if let divergence = await node.divergence {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: .init(byteBuffer: ByteBuffer(string: "diverged: this validator stopped applying the cluster's blocks (\(divergence))\n")))
+            }
+            if let failure = await node.clusterFailure {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: .init(byteBuffer: ByteBuffer(string: "degraded: the cluster's etcd cannot be reached (\(failure))\n")))
+            }
             if let failure = await node.commitFailure {
                 return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
                                 body: .init(byteBuffer: ByteBuffer(string: "degraded: the last block could not be committed (\(failure))\n")))

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import ProvaCore
 import ProvaStore
 
@@ -42,14 +43,14 @@ extension APIRouter {
             await node.recordUpload(grant, bytes: receipt.size)
             return try HTTP.json(receipt, status: receipt.created ? .created : .ok)
         }
-        router.head("/v1/blobs/:digest") { _, context -> Response in
+        router.head("/v1/blobs/:digest") { request, context -> Response in
             let digest = try HTTP.digest(context, "digest", what: "the blob digest")
-            guard let size = blobs.size(of: digest) else { return Response(status: .notFound) }
+            guard let size = try await localOrPeerBlobSize(digest, request: request, node: node) else { return Response(status: .notFound) }
             return Response(status: .ok, headers: [.contentLength: String(size), .contentType: "application/octet-stream"])
         }
-        router.get("/v1/blobs/:digest") { _, context -> Response in
+        router.get("/v1/blobs/:digest") { request, context -> Response in
             let digest = try HTTP.digest(context, "digest", what: "the blob digest")
-            guard let size = blobs.size(of: digest) else { throw NodeError.notFound("blob \(digest)") }
+            guard let size = try await localOrPeerBlobSize(digest, request: request, node: node) else { throw NodeError.notFound("blob \(digest)") }
             let url = blobs.url(for: digest)
             let body = ResponseBody(contentLength: Int(size)) { writer in
                 let handle = try FileHandle(forReadingFrom: url)
@@ -61,5 +62,15 @@ extension APIRouter {
             }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
         }
+    }
+
+    /// The blob's size here; in a cluster, a blob uploaded to another validator is copied from it first — only one a
+    /// committed transaction names, and never on a peer's own request (which would ask in circles).
+    static func localOrPeerBlobSize(_ digest: String, request: Request, node: ValidatorNode) async throws -> ByteCount? {
+        if let size = node.blobs.size(of: digest) { return size }
+        guard let cluster = node.cluster, let header = HTTPField.Name(ClusterLink.peerFetchHeader), request.headers[header] == nil,
+              (try? node.store.isBlobReferenced(digest)) == true else { return nil }
+        guard await cluster.fetchBlob(digest, into: node.blobs) else { return nil }
+        return node.blobs.size(of: digest)
     }
 }

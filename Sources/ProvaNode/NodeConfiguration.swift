@@ -24,6 +24,10 @@ public struct NodeConfiguration: Sendable {
     /// Blobs nothing references are removed once they are this old, checked every `blobCollectionIntervalMilliseconds`.
     public var blobGraceMilliseconds: Milliseconds
     public var blobCollectionIntervalMilliseconds: Milliseconds
+    /// Client URLs of the validator cluster's etcd members; empty for a solo validator (docs/CONSENSUS.md).
+    public var etcdEndpoints: [String] = []
+    /// How many recent blocks the cluster keeps in etcd; older ones are fetched from peers' `GET /v1/blocks/{height}`.
+    public var etcdRetainedBlocks: Int = 1_000
 
     public init(dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8545, mempoolCapacity: Int = 40_000, dutyCapacity: Int = 10_000,
                 senderQuota: Int = 64,

@@ -10,6 +10,9 @@ public struct NodeMetrics: Sendable {
     let transactions: Counter
     let mempoolFull: Counter
     let requestDuration: DurationHistogram
+    let diverged: Gauge
+    let blocksProposed: Counter
+    let proposalsLost: Counter
 
     public init() {
         height = registry.makeGauge(descriptor: Self.metric("prova_block_height", "Height of the last committed block"))
@@ -18,6 +21,9 @@ public struct NodeMetrics: Sendable {
         mempoolSize = registry.makeGauge(descriptor: Self.metric("prova_mempool_size", "Transactions waiting for a block"))
         transactions = registry.makeCounter(descriptor: Self.metric("prova_transactions_committed_total", "Transactions committed in blocks"))
         mempoolFull = registry.makeCounter(descriptor: Self.metric("prova_mempool_full_total", "Transactions refused because the mempool was full"))
+        diverged = registry.makeGauge(descriptor: Self.metric("prova_diverged", "1 when this validator stopped applying the cluster's blocks because it disagrees with them"))
+        blocksProposed = registry.makeCounter(descriptor: Self.metric("prova_blocks_proposed_total", "Blocks this validator proposed that the cluster took"))
+        proposalsLost = registry.makeCounter(descriptor: Self.metric("prova_proposals_lost_total", "Blocks this validator proposed after another validator's block took the height"))
         requestDuration = registry.makeDurationHistogram(
             descriptor: Self.metric("prova_api_request_duration_seconds", "API request latency"),
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)])

@@ -32,7 +32,7 @@ public actor ValidatorNode {
     /// Held for the node's lifetime: two nodes on one data directory would corrupt each other's chain.
     let lock: DataDirectoryLock
 
-    private(set) var ledger: Ledger
+    var ledger: Ledger
     var mempool: Mempool
     /// Bytes each recent uploader has put in blobs no transaction names (`BlobAdmission.swift`).
     var uploads: [Address: UploadUsage] = [:]
@@ -42,27 +42,41 @@ public actor ValidatorNode {
     }
     /// Streams told when the health changes, and when a block is committed.
     private nonisolated let healthWatchers = ChangeWatchers()
-    private nonisolated let blockWatchers = ChangeWatchers()
+    nonisolated let blockWatchers = ChangeWatchers()
     private var waiters: [TransactionHash: [Int: CheckedContinuation<TransactionStatus?, Never>]] = [:]
     /// Every waiter's deadline, earliest first; entries of waiters already resolved are dropped when they surface.
-    private var waiterDeadlines = MinHeap<WaiterDeadline>()
+    var waiterDeadlines = MinHeap<WaiterDeadline>()
     private var nextWaiterID = 0
     /// Recently rejected transactions, so `GET /v1/transactions/{hash}` can say why (bounded).
     private var rejections: [TransactionHash: APIError] = [:]
     private var rejectionOrder: [TransactionHash] = []
-    private let wakeSignal = WakeSignal()
+    let wakeSignal = WakeSignal()
     private let stopRequested = Mutex(false)
     private var production = Production.notStarted
     /// The deadline the sleeping loop will wake at; nil while it is not sleeping.
     private var wakeDeadline: Milliseconds?
     /// Committed blocks on their way to the event hub, in height order (set while the loop runs).
-    private var committedBlocks: AsyncStream<CommittedBlock>.Continuation?
+    var committedBlocks: AsyncStream<CommittedBlock>.Continuation?
     /// When the last block was produced, on the monotonic clock.
-    private var lastBlockAt: Milliseconds = 0
+    var lastBlockAt: Milliseconds = 0
     /// The last block this node produced: its timestamp and the monotonic time it was produced at.
     private var lastProduced: (timestamp: Milliseconds, monotonic: Milliseconds)?
     private var clockJumpReported = false
     private var statsCache: (height: UInt64, stats: NetworkStats)?
+    /// Set in cluster mode (`configuration.etcdEndpoints`): how blocks and transactions are shared (docs/CONSENSUS.md).
+    nonisolated let cluster: ClusterLink?
+    /// Why this validator stopped applying the cluster's blocks (docs/CONSENSUS.md "Divergence"); it never clears by itself.
+    var divergence: String? {
+        didSet { if oldValue != divergence { healthWatchers.notify() } }
+    }
+    /// Why the cluster's etcd cannot be reached, while that lasts.
+    var clusterFailure: String? {
+        didSet { if oldValue != clusterFailure { healthWatchers.notify() } }
+    }
+    /// The validators whose live key etcd holds (cluster mode).
+    var liveValidators: Set<String> = []
+    /// The lease shared transactions are put under, and when it was granted (monotonic).
+    var mempoolLease: (id: Int64, grantedAt: Milliseconds)?
 
     /// Opens the node in `configuration.dataDirectory` (initialized by `prova node init`), loading the last committed state.
     public init(configuration: NodeConfiguration, metrics: NodeMetrics = NodeMetrics(), logger: Logger = Logger(label: "prova.node"),
@@ -90,6 +104,12 @@ public actor ValidatorNode {
             throw NodeError(error)
         } catch let error as LedgerError {
             throw NodeError(.internalServerError, error.code, error.message)
+        }
+        if configuration.etcdEndpoints.isEmpty {
+            cluster = nil
+        } else {
+            cluster = ClusterLink(etcd: try EtcdClient(endpoints: configuration.etcdEndpoints), genesis: genesis, me: nodeKey.publicKeyHex,
+                                  retainedBlocks: configuration.etcdRetainedBlocks)
         }
         mempool = Mempool(capacity: configuration.mempoolCapacity, dutyCapacity: configuration.dutyCapacity, senderQuota: configuration.senderQuota)
         try Self.publishLocalImages(configuration.dataDirectory.appendingPathComponent("images"), into: blobs)
@@ -123,7 +143,8 @@ public actor ValidatorNode {
             throw NodeError(LedgerError(error))
         }
         switch try await admit(verified) {
-        case .admitted(let status):
+        case .admitted(let status, let added):
+            if added { try await share(verified) }
             return status
         case .nonceUsed(let error):
             // A transaction sent again after it was committed is answered with its committed status; the lookup reads
@@ -136,17 +157,22 @@ public actor ValidatorNode {
     /// What check-on-entry decided: admitted (or already waiting), or a nonce already used, whose transaction may be a
     /// committed one sent again.
     enum Admission: Sendable {
-        case admitted(TransactionStatus)
+        /// `added`: it was not waiting yet (so a cluster validator shares it with the others).
+        case admitted(TransactionStatus, added: Bool)
         case nonceUsed(NodeError)
     }
 
     /// The stateful half of check-on-entry, against the current state and the sender's transactions already waiting.
     func admit(_ verified: VerifiedTransaction) throws -> Admission {
         if mempool.contains(verified.hash) {
-            return .admitted(TransactionStatus(hash: verified.hash, status: .pending))
+            return .admitted(TransactionStatus(hash: verified.hash, status: .pending), added: false)
         }
         // The cheap refusals first (a node that cannot commit, a disk below its floor, a full lane, a sender over its
         // quota), before any ledger work.
+        if let divergence {
+            throw NodeError(.serviceUnavailable, .diverged, "this validator disagrees with the cluster (\(divergence)) and takes no transactions; use another validator",
+                            headers: [.retryAfter: "5"])
+        }
         if let commitFailure {
             throw NodeError(.serviceUnavailable, .nodeDegraded, "the node cannot commit blocks (\(commitFailure)); retry later or use another validator",
                             headers: [.retryAfter: "5"])
@@ -168,7 +194,7 @@ public actor ValidatorNode {
         // The first waiting transaction moves the loop's deadline from `maxBlockInterval` to `minBlockInterval`;
         // later ones change nothing the sleeping loop waits for.
         if mempool.count == 1 { wakeSignal.signal() }
-        return .admitted(TransactionStatus(hash: verified.hash, status: .pending))
+        return .admitted(TransactionStatus(hash: verified.hash, status: .pending), added: true)
     }
 
     /// Waits until the transaction is committed or rejected, or `timeout` passes on the node's clock (then answers its
@@ -190,7 +216,7 @@ public actor ValidatorNode {
     }
 
     /// Answers "still pending" to every waiter whose deadline `now` has reached, and drops resolved waiters' entries.
-    private func expireWaiters(reachedBy now: Milliseconds) {
+    func expireWaiters(reachedBy now: Milliseconds) {
         while let earliest = waiterDeadlines.min {
             guard waiters[earliest.hash]?[earliest.id] != nil else {
                 waiterDeadlines.popMin()
@@ -255,7 +281,7 @@ public actor ValidatorNode {
                 hub.finishAll()
             }
             do {
-                try await produceBlocks()
+                if let cluster { try await produceClusterBlocks(cluster) } else { try await produceBlocks() }
             } catch {
                 endProduction()
                 throw error
@@ -275,7 +301,7 @@ public actor ValidatorNode {
         wakeSignal.signal()
     }
 
-    private nonisolated var isStopRequested: Bool { stopRequested.withLock { $0 } }
+    nonisolated var isStopRequested: Bool { stopRequested.withLock { $0 } }
 
     private func produceBlocks() async throws {
         lastBlockAt = clock.monotonicMilliseconds()
@@ -322,7 +348,7 @@ public actor ValidatorNode {
     }
 
     /// Returns when the clock reaches `deadline`, when something signals the loop, or when the loop is cancelled.
-    private func sleep(until deadline: Milliseconds) async {
+    func sleep(until deadline: Milliseconds) async {
         let clock = self.clock
         let signal = wakeSignal
         await withTaskGroup(of: Void.self) { group in
@@ -377,10 +403,15 @@ public actor ValidatorNode {
             if let reloaded = try? store.loadLedger() { ledger = reloaded }
             throw NodeError(.internalServerError, .commitFailed, "the block could not be committed; check disk space", cause: "\(error)")
         }
+        lastProduced = (timestamp: timestamp, monotonic: now)
+        finish(proposal.outcome, at: now)
+    }
+
+    /// After a block is committed (made here or by another validator of the cluster): its transactions leave the
+    /// mempool, waiters hear their outcome, subscribers its events.
+    func finish(_ outcome: BlockOutcome, at now: Milliseconds) {
         let interval = now - lastBlockAt
         lastBlockAt = now
-        lastProduced = (timestamp: timestamp, monotonic: now)
-        let outcome = proposal.outcome
         let height = outcome.block.header.height
         var rejected = Set<TransactionHash>()
         for rejection in outcome.rejected {
@@ -405,7 +436,7 @@ public actor ValidatorNode {
         blockWatchers.notify()
     }
 
-    private func remember(_ hash: TransactionHash, _ error: APIError) {
+    func remember(_ hash: TransactionHash, _ error: APIError) {
         if rejections[hash] == nil { rejectionOrder.append(hash) }
         rejections[hash] = error
         if rejectionOrder.count > 10_000 {
@@ -438,15 +469,22 @@ public actor ValidatorNode {
     // MARK: Faucet
 
     /// Mints credits with the authority key this node holds (devnets).
-    public func faucet(_ request: FaucetRequest) throws -> TransactionStatus {
+    public nonisolated func faucet(_ request: FaucetRequest) async throws -> TransactionStatus {
+        let (status, added) = try await admitFaucetMint(request)
+        if let added { try await share(added) }
+        return status
+    }
+
+    private func admitFaucetMint(_ request: FaucetRequest) throws -> (TransactionStatus, VerifiedTransaction?) {
         guard hasFaucet else {
             throw NodeError(.notFound, .noFaucet, "this node does not hold the chain authority's key, so it has no faucet; ask the chain's operator for credits")
         }
         let body = TransactionBody.mint(Mint(to: request.address, amount: request.amount, memo: "faucet"))
         let unsigned = UnsignedTransaction(chain: chain, sender: nodeKey.publicKeyHex, nonce: nextNonce(of: nodeKey.address), body: body)
         do {
-            switch try admit(try ledger.verify(try unsigned.signed(by: nodeKey))) {
-            case .admitted(let status): return status
+            let verified = try ledger.verify(try unsigned.signed(by: nodeKey))
+            switch try admit(verified) {
+            case .admitted(let status, let added): return (status, added ? verified : nil)
             case .nonceUsed(let error): throw error
             }
         } catch let error as ProvaCoreError {
@@ -460,7 +498,11 @@ public actor ValidatorNode {
         let state = ledger.state
         return ChainStatus(chainID: state.chainID, genesisHash: state.genesisHash, height: state.height, lastBlockHash: state.lastBlockHash,
                            lastTimestampMilliseconds: state.lastTimestampMilliseconds, stateDigest: state.stateDigest, authority: state.authority,
-                           capacityTestProgram: state.capacityTestProgram, parameters: state.parameters, mempoolSize: mempool.count, faucet: hasFaucet)
+                           capacityTestProgram: state.capacityTestProgram, parameters: state.parameters, mempoolSize: mempool.count, faucet: hasFaucet,
+                           validators: genesis.validators.map { validator in
+                               let live = cluster == nil ? validator.publicKey == nodeKey.publicKeyHex : liveValidators.contains(validator.publicKey)
+                               return ValidatorStatus(publicKey: validator.publicKey, url: validator.url, live: live)
+                           })
     }
 
     public func stats() -> NetworkStats {

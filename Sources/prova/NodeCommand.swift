@@ -56,10 +56,13 @@ struct NodeInit: AsyncParsableCommand {
 }
 
 struct NodeRun: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a solo validator: HTTP API, block production, events.")
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a validator: HTTP API, block production, events.",
+                                                    discussion: "Alone, it is the chain's one validator. With --etcd, it joins the cluster of the validators its genesis lists, ordered through those etcd members (docs/CONSENSUS.md).")
 
     @Option(help: "The data directory written by `prova node init`.") var dataDir: String
     @Option(help: "Address to listen on, HOST:PORT.") var listen: String = "127.0.0.1:8545"
+    @Option(help: ArgumentHelp("Client URLs of the cluster's etcd members, comma-separated: join the validator cluster.", valueName: "urls")) var etcd: String?
+    @Option(help: "Blocks the cluster keeps in etcd; older ones are fetched from peers.") var etcdRetainedBlocks: Int = 1_000
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func run() async throws {
@@ -69,7 +72,14 @@ struct NodeRun: AsyncParsableCommand {
         let host = String(listen[..<separator])
         var logger = Logger(label: "prova.node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = NodeConfiguration(dataDirectory: URL(fileURLWithPath: dataDir), host: host, port: port)
+        var configuration = NodeConfiguration(dataDirectory: URL(fileURLWithPath: dataDir), host: host, port: port)
+        if let etcd {
+            let endpoints = etcd.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !endpoints.contains(where: \.isEmpty) else { throw ValidationError("--etcd takes comma-separated URLs, e.g. http://127.0.0.1:2379,http://127.0.0.1:22379") }
+            configuration.etcdEndpoints = endpoints
+        }
+        guard (16...1_000_000).contains(etcdRetainedBlocks) else { throw ValidationError("--etcd-retained-blocks must be 16 to 1000000") }
+        configuration.etcdRetainedBlocks = etcdRetainedBlocks
         let node: ValidatorNode
         do { node = try ValidatorNode(configuration: configuration, logger: logger) } catch let error as NodeError {
             throw ValidationError(error.message)

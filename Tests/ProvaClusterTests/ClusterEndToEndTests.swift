@@ -1,0 +1,163 @@
+import Foundation
+import ProvaClient
+import ProvaCore
+import ProvaDevnet
+import ProvaTesting
+import Synchronization
+import Testing
+
+/// The cluster's promises, against real etcd members and real validator processes (docs/CONSENSUS.md).
+@Suite("Validator cluster", .serialized, .tags(.endToEnd))
+struct ClusterEndToEndTests {
+    @Test("SIGKILL the proposer under load: nothing acknowledged is lost, no height has two blocks, the next block comes within proposerTimeout + 1 s, the killed validator catches up")
+    func proposerCrash() async throws {
+        let cluster = try await LocalCluster.start(validators: 3, senders: 24)
+        do { try await proposerCrash(cluster) } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func proposerCrash(_ cluster: LocalCluster) async throws {
+        let chain = cluster.genesis.identity
+        let sink = AccountKey().address
+        let acknowledged = Locked<[TransactionHash: UInt64]>([:])
+        let killed = Locked<(index: Int, height: UInt64)?>(nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (number, sender) in cluster.senders.enumerated() {
+                group.addTask {
+                    for nonce in 0..<UInt64(20) {
+                        let transaction = try UnsignedTransaction(chain: chain, sender: sender.publicKeyHex, nonce: nonce,
+                                                                  body: .transfer(Transfer(to: sink, amount: 1))).signed(by: sender)
+                        // Sent to the validators in turn; one that does not answer (killed) is skipped for the next.
+                        var committed: TransactionStatus?
+                        for attempt in 0..<12 where committed == nil {
+                            let target = (number + Int(nonce) + attempt) % cluster.validators.count
+                            if let status = try? await cluster.client(target).submit(transaction, waitForCommit: true, timeout: .seconds(10)),
+                               status.status == .committed {
+                                committed = status
+                            }
+                        }
+                        guard let committed, let height = committed.height else {
+                            throw ClusterTestFailure("transaction \(nonce) of sender \(number) never committed")
+                        }
+                        acknowledged.withLock { $0[committed.hash] = height }
+                    }
+                }
+            }
+            group.addTask {
+                // Once the chain is under way, kill whoever is first in line for the next height.
+                try await eventually("blocks under load", over: cluster.heights(of: 0)) {
+                    acknowledged.withLock { $0.count } >= 60
+                }
+                let status = try await cluster.client(0).status()
+                let parent = try await cluster.client(0).block(height: status.height)
+                let order = ProposerOrder.order(of: cluster.genesis.validators.map(\.publicKey), parentBeacon: parent.block.header.beacon,
+                                                height: status.height + 1)
+                guard let victim = cluster.index(of: order[0]) else { throw ClusterTestFailure("the proposer order names an unknown key") }
+                await cluster.validators.kill(victim)
+                killed.withLock { $0 = (victim, status.height) }
+            }
+            try await group.waitForAll()
+        }
+        guard let (victim, killHeight) = killed.withLock({ $0 }) else { throw ClusterTestFailure("no validator was killed") }
+        let survivors = (0..<3).filter { $0 != victim }
+        let restartHeight = try await cluster.client(survivors[0]).status().height
+        try cluster.validators.start(victim)
+        try await cluster.validators.waitUntilServing(victim)
+        try await cluster.waitForAgreement([0, 1, 2], atLeast: restartHeight)
+
+        // Every transaction acknowledged as committed is in every validator's chain, at the height it was acknowledged at.
+        let committed = acknowledged.withLock { $0 }
+        #expect(committed.count == 24 * 20)
+        for (hash, height) in committed {
+            for member in 0..<3 {
+                let status = try await cluster.client(member).transaction(hash: hash)
+                #expect(status.status == .committed && status.height == height, "validator \(member) has \(hash.prefix(12)) as \(status.status) at \(status.height ?? 0), not at \(height)")
+            }
+        }
+        // One block per height: every validator holds the same block at every height.
+        let top = try await cluster.client(0).status().height
+        var previous: BlockDetail?
+        var failovers: [Milliseconds] = []
+        for height in 1...top {
+            let blocks = try await (0..<3).asyncMap { try await cluster.client($0).block(height: height) }
+            #expect(Set(blocks.map(\.hash)).count == 1, "validators hold different blocks at height \(height)")
+            let block = blocks[0].block
+            if let parent = previous?.block, height > killHeight + 1, height <= restartHeight {
+                let order = ProposerOrder.order(of: cluster.genesis.validators.map(\.publicKey), parentBeacon: parent.header.beacon, height: height)
+                #expect(cluster.index(of: block.header.proposer) != victim, "the killed validator proposed block \(height)")
+                if cluster.index(of: order[0]) == victim {
+                    failovers.append(block.header.timestampMilliseconds - parent.header.timestampMilliseconds)
+                }
+            }
+            previous = blocks[0]
+        }
+        // Heights whose first proposer was the killed validator were taken by the next in line, within proposerTimeout + 1 s
+        // of block time.
+        let limit = cluster.genesis.parameters.proposerTimeoutMilliseconds + 1_000
+        #expect(failovers.allSatisfy { $0 <= limit }, "failover intervals \(failovers) exceed \(limit) ms")
+        print("BENCH cluster.failover_ms_max \(failovers.max() ?? 0) ms (\(failovers.count) heights whose first proposer was killed)")
+    }
+
+    @Test("Kill one of three etcd members: the chain goes on. Kill two: no block, nothing acknowledged lost, no fork. Bring one back: the chain resumes")
+    func etcdQuorum() async throws {
+        let cluster = try await LocalCluster.start(validators: 3, senders: 2)
+        do { try await etcdQuorum(cluster) } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func etcdQuorum(_ cluster: LocalCluster) async throws {
+        let chain = cluster.genesis.identity
+        let sender = cluster.senders[0]
+        let sink = AccountKey().address
+        func transfer(_ nonce: UInt64) throws -> SignedTransaction {
+            try UnsignedTransaction(chain: chain, sender: sender.publicKeyHex, nonce: nonce, body: .transfer(Transfer(to: sink, amount: 1))).signed(by: sender)
+        }
+        /// Sends until it commits (a member that just died may still be the leader for an election timeout).
+        func commit(_ transaction: SignedTransaction, via member: Int) async throws -> TransactionStatus {
+            for _ in 0..<10 {
+                if let status = try? await cluster.client(member).submit(transaction, waitForCommit: true, timeout: .seconds(10)),
+                   status.status == .committed {
+                    return status
+                }
+            }
+            throw ClusterTestFailure("transaction \(transaction.nonce) did not commit through validator \(member)")
+        }
+        let first = try await commit(try transfer(0), via: 0)
+
+        await cluster.etcd.kill(member: 0)
+        let second = try await commit(try transfer(1), via: 1)
+        #expect(second.height ?? 0 > first.height ?? 0)
+
+        await cluster.etcd.kill(member: 1)
+        let stalled = try await cluster.client(2).status().height
+        // Without a quorum nothing is acknowledged as committed: a transaction is refused or stays pending.
+        let during = try? await cluster.client(2).submit(try transfer(2), waitForCommit: true, timeout: .seconds(5))
+        #expect(during?.status != .committed)
+        let heights = try await (0..<3).asyncMap { try await cluster.client($0).status().height }
+        #expect(heights.allSatisfy { $0 <= stalled + 1 }, "blocks were made without an etcd quorum: \(heights) after \(stalled)")
+
+        try cluster.etcd.restart(member: 1)
+        try await cluster.etcd.waitForQuorum()
+        let third = try await commit(try transfer(2), via: 2)
+        #expect(third.height ?? 0 > stalled)
+        try await cluster.waitForAgreement([0, 1, 2], atLeast: third.height ?? 0)
+        for hash in [first.hash, second.hash, third.hash] {
+            for member in 0..<3 {
+                #expect(try await cluster.client(member).transaction(hash: hash).status == .committed)
+            }
+        }
+    }
+}
+
+/// A value shared by the tasks of a test.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+}
