@@ -79,8 +79,11 @@ let package = Package(
         ], swiftSettings: libraryBoundaries),
         // Pure: the network simulator driving the real ledger.
         .target(name: "ProvaSim", dependencies: ["ProvaCore", "ProvaLedger"], swiftSettings: libraryBoundaries),
-        // Fakes and harnesses for tests, benchmarks and the simulator: simulated workers, a scripted runtime, a manual clock.
-        .target(name: "ProvaTesting", dependencies: ["ProvaCore", "ProvaLedger", "ProvaSandbox"], swiftSettings: libraryBoundaries),
+        // Fakes and harnesses for tests, benchmarks and the simulator: simulated workers, a scripted runtime, a manual clock,
+        // a TCP relay that can be cut.
+        .target(name: "ProvaTesting", dependencies: [
+            "ProvaCore", "ProvaLedger", "ProvaSandbox", nioCore, .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: libraryBoundaries),
         .executableTarget(name: "prova", dependencies: [
             "ProvaCore", "ProvaLedger", "ProvaNode", "ProvaClient", "ProvaSim", "ProvaWorker", "ProvaSandbox", "ProvaDevnet", lifecycle, logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

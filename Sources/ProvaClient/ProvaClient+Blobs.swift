@@ -78,7 +78,7 @@ extension ProvaClient {
             if let error = error as? CocoaError {
                 throw ClientError(.fileUnwritable, "writing \(partial.path) failed; check free space and permissions", cause: "\(error)")
             }
-            throw ClientError.transport(error, node: node)
+            throw ClientError.transport(error, node: currentNode)
         }
         let actual = Hex.encode(hasher.finalize())
         guard actual == digest else {

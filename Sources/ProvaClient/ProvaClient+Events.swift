@@ -17,17 +17,19 @@ public struct StreamedEvent: Sendable, Hashable {
 
 extension ProvaClient {
     /// Follows the node's ledger events, filtered (AND) by worker, task and account, from block height `from` or
-    /// after `lastEventID`. A dropped connection is re-opened with `Last-Event-ID`, so no event is lost or repeated;
-    /// the stream fails if the first connection fails, if the node refuses the request (4xx), or after
-    /// `reconnectAttempts` failed reconnections in a row. Cancel the consuming task (or stop iterating) to close it.
+    /// after `lastEventID`. A dropped or failed connection is re-opened at the next node of the client's list with
+    /// `Last-Event-ID` (validators of one chain number their events alike), so no event is lost or repeated; when every
+    /// node fails, rounds of reconnection pause as `reconnection` says. The stream fails if no node can be reached for
+    /// the first connection, if a node refuses the request (4xx), or once no node has answered for
+    /// `reconnection.giveUpAfter`. Cancel the consuming task (or stop iterating) to close it.
     /// Events of kinds this client does not know are skipped.
     public func events(worker: Address? = nil, task: TaskID? = nil, account: Address? = nil, from: UInt64? = nil,
-                       lastEventID: String? = nil, reconnectAttempts: Int = 30) -> AsyncThrowingStream<StreamedEvent, any Error> {
+                       lastEventID: String? = nil, reconnection: EventReconnection = .standard) -> AsyncThrowingStream<StreamedEvent, any Error> {
         let filter = EventFilter(worker: worker, task: task, account: account, from: from)
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: StreamedEvent.self)
         let reader = Task { [self] in
             do {
-                try await follow(filter, lastEventID: lastEventID, reconnectAttempts: reconnectAttempts) { continuation.yield($0) }
+                try await follow(filter, lastEventID: lastEventID, reconnection: reconnection) { continuation.yield($0) }
                 continuation.finish()
             } catch is CancellationError {
                 continuation.finish()
@@ -39,42 +41,56 @@ extension ProvaClient {
         return stream
     }
 
-    /// The reconnecting read loop behind `events`. Returns only when cancelled.
-    private func follow(_ filter: EventFilter, lastEventID: String?, reconnectAttempts: Int,
+    /// The reconnecting read loop behind `events`. Returns only by throwing (cancellation included).
+    private func follow(_ filter: EventFilter, lastEventID: String?, reconnection: EventReconnection,
                         deliver: @Sendable (StreamedEvent) -> Void) async throws {
         var resumeID = lastEventID
-        var failures = 0
+        var delivered = EventStreamPosition(lastEventID)
+        var index = ring.currentIndex
         var connectedOnce = false
-        var retryDelay = Duration.seconds(1)
-        while !Task.isCancelled {
+        var backoff = ReconnectionBackoff(reconnection)
+        // Since a node last answered.
+        var failures: [(node: String, error: ClientError)] = []
+        var outageStart = ContinuousClock.now
+        while true {
+            try Task.checkCancellation()
+            let node = ring.urls[index]
             do {
-                let endpoint = filter.endpoint(resuming: resumeID != nil)
-                let response = try await execute(.GET, endpoint, headers: Self.eventHeaders(lastEventID: resumeID), timeout: nil)
-                try await check(response)
+                let response = try await execute(.GET, filter.endpoint(resuming: resumeID != nil), on: node,
+                                                 headers: Self.eventHeaders(lastEventID: resumeID), timeout: nil)
+                try await check(response, from: node)
                 connectedOnce = true
-                failures = 0
+                noteAnswer(from: index, after: failures.last?.error)
+                failures = []
+                backoff.reset()
                 var parser = ServerSentEventParser()
                 for try await buffer in response.body {
                     for sse in parser.feed(buffer.readableBytesView) {
+                        let position = EventStreamPosition(sse.id)
+                        if let position, let delivered, position <= delivered { continue }
                         if let id = sse.id { resumeID = id }
-                        if let milliseconds = sse.retryMilliseconds { retryDelay = .milliseconds(milliseconds) }
+                        if let position { delivered = position }
                         if let event = Self.ledgerEvent(from: sse) { deliver(event) }
                     }
                 }
                 // The node closed the stream (restart, idle proxy…): resume where we were.
+                failures.append((node, ClientError(.streamLost, "the node at \(node) ended the event stream")))
             } catch let error as CancellationError {
                 throw error
-            } catch let error as ClientError where error.isClientMistake || !connectedOnce {
+            } catch let error as ClientError where error.isClientMistake || (!connectedOnce && !error.warrantsFailover) {
                 throw error
             } catch {
-                guard connectedOnce else { throw ClientError.transport(error, node: node) }
-                failures += 1
-                if failures > reconnectAttempts {
-                    throw ClientError(.streamLost, "lost the event stream from \(node) and \(reconnectAttempts) reconnections failed; is the node running?",
-                                      cause: "\(error)")
-                }
+                failures.append((node, ClientError.transport(error, node: node)))
             }
-            try await Task.sleep(for: retryDelay)
+            if failures.count == 1 { outageStart = .now }
+            guard connectedOnce || failures.count < ring.urls.count else { throw ClientError.everyNodeFailed(failures) }
+            if connectedOnce, ContinuousClock.now - outageStart >= reconnection.giveUpAfter {
+                throw ClientError(.streamLost, "lost the event stream; no node of \(nodes.joined(separator: ", ")) answered for \(reconnection.giveUpAfter); are the nodes running?",
+                                  cause: failures.last.map { "\($0.node): \($0.error)" })
+            }
+            index = ring.index(after: index)
+            // A whole round failed: pause before the next.
+            if failures.count.isMultiple(of: ring.urls.count) { try await Task.sleep(for: backoff.delay()) }
         }
     }
 

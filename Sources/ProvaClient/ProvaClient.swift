@@ -11,25 +11,41 @@ public struct ProvaClient: Sendable {
     /// `http://127.0.0.1:8545`, where `prova devnet` listens.
     public static let defaultNode = "http://127.0.0.1:8545"
 
-    /// The node's base URL, without a trailing `/`.
+    /// The first node URL, without a trailing `/`: the only one unless a list was given.
     public let node: String
+    /// Every node URL, in the order given: validators of one chain that requests fail over between
+    /// (`ProvaClient+Failover.swift`).
+    public let nodes: [String]
+    /// The node requests go to first now: the one that answered last. Shared by copies of this client.
+    public var currentNode: String { ring.current }
     public let httpClient: HTTPClient
     /// Limit for ordinary requests; transfers of blobs and event streams are not bounded by it.
     public var requestTimeout: Duration
     /// Limit for one blob upload or download.
     public var transferTimeout: Duration
+    /// Told when a request or an event stream moves to another node after a failure (for logs).
+    public var onNodeSwitch: (@Sendable (NodeSwitch) -> Void)?
+    let ring: NodeRing
 
+    /// - Parameter node: one URL, or several separated by commas (`NodeList.parse`).
     /// - Parameter httpClient: defaults to `HTTPClient.provaDefault`, which fails at once when nothing listens at `node`
     ///   (`HTTPClient.shared` retries refused connections until the request's deadline). Any client works.
     public init(node: String = ProvaClient.defaultNode, httpClient: HTTPClient = .provaDefault,
                 requestTimeout: Duration = .seconds(30), transferTimeout: Duration = .seconds(3600)) throws {
-        var trimmed = node.trimmingCharacters(in: .whitespaces)
-        while trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty, url.path.isEmpty || url.path == "/" else {
-            throw ClientError.badNodeURL(node)
-        }
-        self.node = trimmed
+        try self.init(checkedNodes: NodeList.parse(node), httpClient: httpClient, requestTimeout: requestTimeout, transferTimeout: transferTimeout)
+    }
+
+    /// A client of several validators of one chain, tried in this order (`NodeList.validated`).
+    public init(nodes: [String], httpClient: HTTPClient = .provaDefault,
+                requestTimeout: Duration = .seconds(30), transferTimeout: Duration = .seconds(3600)) throws {
+        try self.init(checkedNodes: NodeList.validated(nodes), httpClient: httpClient, requestTimeout: requestTimeout, transferTimeout: transferTimeout)
+    }
+
+    private init(checkedNodes nodes: [String], httpClient: HTTPClient, requestTimeout: Duration, transferTimeout: Duration) throws {
+        guard let first = nodes.first else { throw ClientError.badNodeURL("") }
+        self.node = first
+        self.nodes = nodes
+        self.ring = NodeRing(nodes)
         self.httpClient = httpClient
         self.requestTimeout = requestTimeout
         self.transferTimeout = transferTimeout
@@ -37,8 +53,20 @@ public struct ProvaClient: Sendable {
 
     // MARK: Plumbing
 
-    /// Sends one request; transport failures become `ClientError`s (cancellation passes through). The status is not checked.
+    /// Sends one request, failing over to the next node on a transport failure or a 503; transport failures become
+    /// `ClientError`s (cancellation passes through). Other statuses are not checked. A streamed body must be one that
+    /// can be read again from the start (`FileChunks` is).
     func execute(_ method: HTTPMethod, _ endpoint: Endpoint, body: HTTPClientRequest.Body? = nil, contentType: String? = nil,
+                 headers extra: [(String, String)] = [], timeout: Duration?) async throws -> HTTPClientResponse {
+        try await failingOver { node in
+            let response = try await execute(method, endpoint, on: node, body: body, contentType: contentType, headers: extra, timeout: timeout)
+            if response.status.code == 503 { try await check(response, from: node) }
+            return response
+        }
+    }
+
+    /// Sends one request to `node`, without failover.
+    func execute(_ method: HTTPMethod, _ endpoint: Endpoint, on node: String, body: HTTPClientRequest.Body? = nil, contentType: String? = nil,
                  headers extra: [(String, String)] = [], timeout: Duration?) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: node + endpoint.pathAndQuery)
         request.method = method
@@ -57,7 +85,8 @@ public struct ProvaClient: Sendable {
     }
 
     /// Reads a whole (small) body; transport failures while reading become `ClientError`s.
-    func collect(_ response: HTTPClientResponse, limit: Int = 64 << 20) async throws -> [UInt8] {
+    /// `node` (for messages) defaults to the preferred node, which is the one that just answered.
+    func collect(_ response: HTTPClientResponse, limit: Int = 64 << 20, from node: String? = nil) async throws -> [UInt8] {
         do {
             var buffer = try await response.body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -66,22 +95,24 @@ public struct ProvaClient: Sendable {
         } catch let error as NIOTooManyBytesError {
             throw ClientError(.tooLarge, "the node's answer is larger than \(limit) bytes; narrow the request (e.g. a smaller limit)", cause: "\(error)")
         } catch {
-            throw ClientError.transport(error, node: node)
+            throw ClientError.transport(error, node: node ?? currentNode)
         }
     }
 
     /// Throws the node's error for a non-2xx answer.
-    func check(_ response: HTTPClientResponse) async throws {
+    func check(_ response: HTTPClientResponse, from node: String? = nil) async throws {
         guard !(200..<300).contains(response.status.code) else { return }
-        let body = (try? await collect(response, limit: 1 << 20)) ?? []
+        let body = (try? await collect(response, limit: 1 << 20, from: node)) ?? []
         throw ClientError.fromHTTP(status: Int(response.status.code), body: body)
     }
 
     /// `GET` whose 2xx answer decodes as `Answer`.
     func get<Answer: Decodable>(_ endpoint: Endpoint, as: Answer.Type = Answer.self) async throws -> Answer {
-        let response = try await execute(.GET, endpoint, timeout: requestTimeout)
-        try await check(response)
-        return try decode(Answer.self, from: try await collect(response), route: endpoint)
+        try await failingOver { node in
+            let response = try await execute(.GET, endpoint, on: node, timeout: requestTimeout)
+            try await check(response, from: node)
+            return try decode(Answer.self, from: try await collect(response, from: node), route: endpoint)
+        }
     }
 
     /// `POST` of a JSON body whose 2xx answer decodes as `Answer`.
@@ -91,10 +122,13 @@ public struct ProvaClient: Sendable {
         do { bytes = try Self.encoder.encode(body) } catch {
             throw ClientError(.badRequest, "the request could not be encoded as JSON", cause: "\(error)")
         }
-        let response = try await execute(.POST, endpoint, body: .bytes(ByteBuffer(bytes: bytes)), contentType: "application/json",
-                                         timeout: timeout ?? requestTimeout)
-        try await check(response)
-        return try decode(Answer.self, from: try await collect(response), route: endpoint)
+        // Failing over resends the same bytes; for a signed transaction that is safe (a node answers a known one with its status).
+        return try await failingOver { node in
+            let response = try await execute(.POST, endpoint, on: node, body: .bytes(ByteBuffer(bytes: bytes)), contentType: "application/json",
+                                             timeout: timeout ?? requestTimeout)
+            try await check(response, from: node)
+            return try decode(Answer.self, from: try await collect(response, from: node), route: endpoint)
+        }
     }
 
     func decode<Answer: Decodable>(_ type: Answer.Type, from bytes: [UInt8], route: Endpoint) throws -> Answer {

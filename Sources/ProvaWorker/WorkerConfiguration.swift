@@ -4,7 +4,8 @@ public import ProvaSandbox
 
 /// How a worker runs: which node it follows, what it declares, where it keeps its state, and its local bounds.
 public struct WorkerConfiguration: Sendable {
-    /// The node the worker follows and sends transactions to.
+    /// The node the worker follows and sends transactions to, or several validators of one chain separated by commas:
+    /// the worker's requests and its event stream fail over between them (`ProvaClient`).
     public var node: String
     /// Further nodes whose blob stores are tried when the main node lacks an image, input or proof.
     public var blobMirrors: [String]

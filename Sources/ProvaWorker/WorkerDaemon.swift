@@ -119,13 +119,16 @@ public actor WorkerDaemon: Service {
             try? FileManager.default.createDirectory(at: paths.runs, withIntermediateDirectories: true)
         }
 
-        let client: ProvaClient
+        var client: ProvaClient
         let mirrors: [ProvaClient]
         do {
             client = try ProvaClient(node: configuration.node)
             mirrors = try configuration.blobMirrors.map { try ProvaClient(node: $0) }
         } catch {
-            throw WorkerError.wrap(error, .badNodeUrl, "a node URL is not valid; write e.g. http://127.0.0.1:8545")
+            throw WorkerError.wrap(error, .badNodeUrl, "a node URL is not valid; write e.g. http://127.0.0.1:8545 (or several, separated by commas)")
+        }
+        client.onNodeSwitch = { [logger] change in
+            logger.warning("switched to another node", metadata: ["node": "\(change.to)", "from": "\(change.from)", "reason": "\(change.reason)"])
         }
         let status = try await connect(client)
         startHeight = status.height

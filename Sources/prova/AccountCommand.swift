@@ -78,7 +78,7 @@ struct AccountCommand: AsyncParsableCommand {
                 let address = try AccountCommand.address(of: account)
                 let client = try options.client()
                 guard try await client.status().faucet else {
-                    throw ClientError(.noFaucet, "the node at \(client.node) has no faucet (only `prova devnet` nodes do); ask someone with credits for a transfer")
+                    throw ClientError(.noFaucet, "the node at \(client.currentNode) has no faucet (only `prova devnet` nodes do); ask someone with credits for a transfer")
                 }
                 let status = try await client.faucet(address: address, amount: micro)
                 if options.json { return try Output.json(status) }

@@ -5,13 +5,15 @@ import ProvaCore
 
 /// `--node` and `--json`, shared by every command that talks to a node.
 struct NodeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("URL of the Prova node (default: $PROVA_NODE, then \(ProvaClient.defaultNode)).", valueName: "url"))
+    @Option(help: ArgumentHelp(NodeOptions.nodeHelp, valueName: "url[,url…]"))
     var node: String?
 
     @Flag(help: "Print the API's JSON instead of text.")
     var json = false
 
-    /// The node URL chosen by flag, then environment, then default.
+    static let nodeHelp = "URL of the Prova node, or several validators of one chain separated by commas to fail over between (default: $PROVA_NODE, then \(ProvaClient.defaultNode))."
+
+    /// The node URL (or comma-separated list) chosen by flag, then environment, then default.
     var resolvedNode: String {
         if let node, !node.isEmpty { return node }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROVA_NODE"], !fromEnvironment.isEmpty { return fromEnvironment }

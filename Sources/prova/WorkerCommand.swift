@@ -55,7 +55,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 Example: prova worker run --node http://127.0.0.1:8545 --key worker1 --cpus 4 --memory 8GiB --labels region=eu
                 """)
 
-        @Option(help: ArgumentHelp("URL of the Prova node (default: $PROVA_NODE, then \(ProvaClient.defaultNode)).", valueName: "url"))
+        @Option(help: ArgumentHelp(NodeOptions.nodeHelp, valueName: "url[,url…]"))
         var node: String?
         @Option(help: ArgumentHelp("Further nodes whose blob stores are tried for images and inputs.", valueName: "url"))
         var blobNode: [String] = []
@@ -92,6 +92,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 do { seccomp = try SeccompProfile.containersDefault() } catch {
                     throw ValidationError("the seccomp profile \(SeccompProfile.containersDefaultPath) cannot be loaded (\(error)); install it with `apt-get install -y golang-github-containers-common`")
                 }
+                _ = try NodeList.parse(NodeOptions.resolve(node))
                 configuration = WorkerConfiguration(
                     node: NodeOptions.resolve(node), blobMirrors: blobNode, capacity: capacity,
                     diskBytes: try HumanUnits.bytes(disk, option: "--disk"), labels: try WorkerConfiguration.labels(labels),
@@ -198,7 +199,7 @@ struct WorkerCommand: AsyncParsableCommand {
 }
 
 extension NodeOptions {
-    /// The node URL chosen by flag, then `$PROVA_NODE`, then the default.
+    /// The node URL (or comma-separated list) chosen by flag, then `$PROVA_NODE`, then the default.
     static func resolve(_ node: String?) -> String {
         if let node, !node.isEmpty { return node }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PROVA_NODE"], !fromEnvironment.isEmpty { return fromEnvironment }

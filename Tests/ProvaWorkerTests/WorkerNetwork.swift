@@ -163,8 +163,9 @@ final class WorkerNetwork: Sendable {
         }
     }
 
-    func configuration(for key: AccountKey, capacity: Resources = WorkerNetwork.workerCapacity) throws -> WorkerConfiguration {
-        WorkerConfiguration(node: url, capacity: capacity, diskBytes: Self.workerDisk,
+    /// `node` defaults to the network's node; a comma-separated list makes the worker fail over.
+    func configuration(for key: AccountKey, capacity: Resources = WorkerNetwork.workerCapacity, node: String? = nil) throws -> WorkerConfiguration {
+        WorkerConfiguration(node: node ?? url, capacity: capacity, diskBytes: Self.workerDisk,
                             dataDirectory: directory.appendingPathComponent("worker-\(key.address.prefix(8))"),
                             imageCacheBytes: Units.gib, downloadCacheBytes: Units.gib, outputBytesLimit: 16 * Units.mib,
                             seccompProfile: fidelity == .runc ? try SeccompProfile.containersDefault() : nil)
@@ -172,11 +173,11 @@ final class WorkerNetwork: Sendable {
 
     /// Starts a daemon for `key` (its data directory is derived from the key, so a restart resumes its journal).
     func start(_ key: AccountKey, hooks: WorkerHooks = WorkerHooks(), capacity: Resources = WorkerNetwork.workerCapacity,
-               program: ScriptedProgram = TestImages.scripted) throws -> RunningWorker {
+               program: ScriptedProgram = TestImages.scripted, node: String? = nil) throws -> RunningWorker {
         var logger = Logger(label: "prova.test.worker")
         logger.logLevel = ProcessInfo.processInfo.environment["PROVA_TEST_WORKER_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let runtime: (any Runtime)? = fidelity == .scripted ? ScriptedRuntime(program) : nil
-        let daemon = WorkerDaemon(configuration: try configuration(for: key, capacity: capacity), key: key, logger: logger, hooks: hooks,
+        let daemon = WorkerDaemon(configuration: try configuration(for: key, capacity: capacity, node: node), key: key, logger: logger, hooks: hooks,
                                   runtime: runtime, reconcileInterval: .seconds(2))
         return RunningWorker(daemon: daemon, task: Task { try await daemon.run() })
     }
@@ -353,7 +354,8 @@ extension WorkerNetwork {
             committed: { body in await recorder.commit(body) })
     }
 
-    func start(_ key: AccountKey, recorder: Recorder, plan: Plan, capacity: Resources = WorkerNetwork.workerCapacity) throws -> RunningWorker {
-        try start(key, hooks: Self.hooks(key.address, recorder: recorder, plan: plan), capacity: capacity)
+    func start(_ key: AccountKey, recorder: Recorder, plan: Plan, capacity: Resources = WorkerNetwork.workerCapacity,
+               node: String? = nil) throws -> RunningWorker {
+        try start(key, hooks: Self.hooks(key.address, recorder: recorder, plan: plan), capacity: capacity, node: node)
     }
 }
