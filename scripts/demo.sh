@@ -2,6 +2,7 @@
 # `make demo`: set up what is missing, build, build the EZKL example images (cached), start the devnet, deploy the
 # EZKL program, request a real Halo2 proof and wait until it is verified by three other workers and paid.
 # The devnet keeps running afterwards for trying things by hand; DEMO_EXIT=1 stops it after the proof.
+# DEMO_VALIDATORS=3 runs it on a cluster of three validators ordered by etcd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,11 @@ examples/ezkl/build.sh
 MANIFEST=examples/ezkl/build/manifest.json
 
 PORT="${PORT:-8545}"
-export PROVA_NODE="http://127.0.0.1:${PORT}"
+# DEMO_VALIDATORS=3 runs the same demo on a cluster: three etcd members and three validator processes on PORT, PORT+1, …
+VALIDATORS="${DEMO_VALIDATORS:-1}"
+PROVA_NODE="http://127.0.0.1:${PORT}"
+for ((i = 1; i < VALIDATORS; i++)); do PROVA_NODE="${PROVA_NODE},http://127.0.0.1:$((PORT + i))"; done
+export PROVA_NODE
 LOG="${PROVA_HOME:-$HOME/.prova}/devnet.log"
 mkdir -p "$(dirname "$LOG")"
 if "$PROVA" stats --node "$PROVA_NODE" >/dev/null 2>&1; then
@@ -29,7 +34,7 @@ if "$PROVA" stats --node "$PROVA_NODE" >/dev/null 2>&1; then
     DEVNET_PID=""
 else
     echo "==> starting the devnet (log: $LOG)"
-    "$PROVA" devnet --port "$PORT" >"$LOG" 2>&1 &
+    "$PROVA" devnet --port "$PORT" --validators "$VALIDATORS" >"$LOG" 2>&1 &
     DEVNET_PID=$!
     for _ in $(seq 1 120); do
         grep -q "devnet ready" "$LOG" 2>/dev/null && break

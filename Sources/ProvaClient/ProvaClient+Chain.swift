@@ -45,6 +45,11 @@ extension ProvaClient {
         try await get(Endpoint("tasks", id))
     }
 
+    /// The offline-checkable certificate of a verified task (`ProofCertificate.check(genesis:)` needs no node).
+    public func certificate(task id: TaskID) async throws -> ProofCertificate {
+        try await get(Endpoint("tasks", id, "certificate"))
+    }
+
     public func workers(status: WorkerStatus? = nil) async throws -> [Worker] {
         try await get(Endpoint("workers", query: [("status", status?.rawValue)]))
     }

@@ -139,6 +139,10 @@ extension ErrorCode {
     public static let badId = ErrorCode("bad_id")
     public static let badJson = ErrorCode("bad_json")
     public static let commitFailed = ErrorCode("commit_failed")
+    /// A proof certificate fails its offline check (a signature, a Merkle path, the votes, or a changed byte).
+    public static let badCertificate = ErrorCode("bad_certificate")
+    /// The task has no certificate: it is not verified (yet), or it is a workflow step or capacity test.
+    public static let notCertifiable = ErrorCode("not_certifiable")
     /// No member of the validator cluster's etcd answers (a quorum is lost or the endpoints are wrong).
     public static let etcdUnavailable = ErrorCode("etcd_unavailable")
     /// etcd answered, but not as the cluster protocol expects (a bad request, a compacted revision, a malformed answer).

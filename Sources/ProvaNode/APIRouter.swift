@@ -112,6 +112,10 @@ public enum APIRouter {
             guard let task = await node.state.tasks[id] else { throw NodeError.notFound("task \(id)") }
             return try HTTP.json(task)
         }
+        router.get("/v1/tasks/:id/certificate") { _, context -> Response in
+            let id = try HTTP.digest(context, "id", what: "the task ID")
+            return try HTTP.json(try await node.certificate(for: id))
+        }
         router.get("/v1/workers") { request, _ -> Response in
             var status: WorkerStatus?
             if let text = HTTP.query(request, "status") {

@@ -8,7 +8,7 @@ struct ProofCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proof",
         abstract: "Request a proof, download its outputs, verify a proof made elsewhere.",
-        subcommands: [Request.self, Get.self, Verify.self])
+        subcommands: [Request.self, Get.self, Verify.self, Certificate.self, Check.self])
 
     struct Request: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -100,6 +100,55 @@ struct ProofCommand: AsyncParsableCommand {
                 print("attempt \(attempt.number) (\(verdict)) by \(attempt.worker ?? "-"):")
                 Output.table(["FILE", "SIZE", "SHA-256"], files.map { [$0.file.path, Units.formatBytes($0.output.size), $0.output.digest] })
                 if files.isEmpty { print("the proof has no output files") }
+            }
+        }
+    }
+}
+
+extension ProofCommand {
+    struct Certificate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a verified task's certificate: its request, result and valid votes with the signed block headers and Merkle paths that committed them.",
+            discussion: "Anyone can check the file with `prova proof check FILE --genesis genesis.json`, with no node.")
+
+        @Argument(help: "Task ID.") var task: String
+        @Option(help: "File to write the certificate to.") var out: String
+        @OptionGroup var options: NodeOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let certificate = try await options.client().certificate(task: task)
+                let report = try certificate.check(genesis: try await options.client().genesis())
+                try Data(try CanonicalJSON.encode(certificate) + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: out))
+                if options.json { return try Output.json(report) }
+                print("certificate of task \(task) written to \(out): attempt \(report.attempt) by \(report.prover), \(report.verifiers.count) valid votes of \(report.requestedVerifiers), blocks \(report.heights.map(String.init).joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a proof certificate offline, against the chain's genesis: signatures, Merkle paths, votes, every byte.")
+
+        @Argument(help: "The certificate file (`prova proof certificate`).") var file: String
+        @Option(help: "The chain's genesis.json (from any validator's data directory or `GET /v1/genesis`).") var genesis: String
+        @Flag(help: "Print the report as JSON.") var json = false
+
+        func run() async throws {
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            guard let genesisBytes = FileManager.default.contents(atPath: genesis) else { throw ValidationError("cannot read \(genesis)") }
+            let chainGenesis: Genesis
+            do { chainGenesis = try JSONDecoder().decode(Genesis.self, from: genesisBytes) } catch {
+                throw ValidationError("\(genesis) is not a Prova genesis: \(error)")
+            }
+            do {
+                let (_, report) = try ProofCertificate.check(file: Array(bytes), genesis: chainGenesis)
+                if json { return try Output.json(report) }
+                print("valid: task \(report.task) attempt \(report.attempt) proved by \(report.prover), verified by \(report.verifiers.joined(separator: ", ")) (\(report.verifiers.count) of \(report.requestedVerifiers) requested)")
+                for output in report.outputs { print("  \(output.path)  \(output.digest)  \(output.size) bytes") }
+            } catch let error as ProvaCoreError {
+                Output.standardError("invalid certificate: \(error.message)")
+                throw ExitCode(1)
             }
         }
     }

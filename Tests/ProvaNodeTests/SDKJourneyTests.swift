@@ -80,6 +80,42 @@ struct SDKJourneyTests {
             #expect(listed.first?.id == taskID)
             let stats = try await client.stats()
             #expect(stats.tasksVerified == 1)
+
+            // The verified task's certificate checks with the genesis alone, and fails once anything in it changes.
+            let certificate = try await client.certificate(task: taskID)
+            try checkCertificate(certificate, genesis: try await client.genesis(), prover: prover.address, voters: voters)
+        }
+    }
+
+    private func checkCertificate(_ certificate: ProofCertificate, genesis: Genesis, prover: Address, voters: [Address]) throws {
+        let report = try certificate.check(genesis: genesis)
+        #expect(report.prover == prover && Set(report.verifiers) == Set(voters) && report.requestedVerifiers == 3)
+        func refused(_ change: (inout ProofCertificate) -> Void) -> Bool {
+            var changed = certificate
+            change(&changed)
+            return (try? changed.check(genesis: genesis)) == nil
+        }
+        #expect(refused { $0.outputs[0].digest = SHA256Hex.of("another proof") })
+        #expect(refused { $0.transactions[1].header.stateDigest = SHA256Hex.of("another state") })
+        #expect(refused { $0.transactions[0].path.append(SHA256Hex.of("x")) })
+        #expect(refused { $0.transactions.append($0.transactions[2]) })
+        #expect(refused { $0.transactions.removeLast(2) })
+        #expect(refused { $0.prover = voters[0] })
+        var otherChain = genesis
+        otherChain.chainID = "another-chain"
+        #expect((try? certificate.check(genesis: otherChain)) == nil)
+        // Two valid reveals of three requested are still a strict majority.
+        var twoVotes = certificate
+        twoVotes.transactions.removeLast()
+        #expect(try twoVotes.check(genesis: genesis).verifiers.count == 2)
+
+        // As a file: the canonical bytes check; a change of any byte fails.
+        let file = try CanonicalJSON.encode(certificate) + [UInt8(ascii: "\n")]
+        #expect(try ProofCertificate.check(file: file, genesis: genesis).1 == report)
+        for position in stride(from: 0, to: file.count - 1, by: max(1, file.count / 200)) {
+            var changed = file
+            changed[position] = changed[position] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            #expect((try? ProofCertificate.check(file: changed, genesis: genesis)) == nil, "a change at byte \(position) was not noticed")
         }
     }
 }
