@@ -70,7 +70,8 @@ extension Devnet {
 }
 
 /// The validators of a cluster devnet as child processes: started, killed and restarted one by one (the tests crash
-/// proposers this way), each logging to `logs/validator-<i>.log` in the devnet's directory.
+/// proposers this way), each logging to `logs/validator-<i>.log` in the devnet's directory, its process ID in
+/// `logs/validator-<i>.pid`.
 public final class ValidatorProcesses: @unchecked Sendable {
     let configuration: DevnetConfiguration
     let etcd: [String]
@@ -97,8 +98,11 @@ public final class ValidatorProcesses: @unchecked Sendable {
         let arguments = ["node", "run", "--data-dir", configuration.validatorDirectory(index).path,
                          "--listen", "\(configuration.host):\(configuration.port + index)", "--etcd", etcd.joined(separator: ","),
                          "--etcd-retained-blocks", "\(configuration.etcdRetainedBlocks)", "--log-level", "notice"]
-        running[index] = try ManagedProcess(name: "validator \(index)", executable: executable, arguments: arguments,
-                                            logFile: configuration.dataDirectory.appendingPathComponent("logs/validator-\(index).log"))
+        let process = try ManagedProcess(name: "validator \(index)", executable: executable, arguments: arguments,
+                                         logFile: configuration.dataDirectory.appendingPathComponent("logs/validator-\(index).log"))
+        running[index] = process
+        // Where an operator (or a test) finds the process to signal.
+        try? Data("\(process.processIdentifier)\n".utf8).write(to: configuration.dataDirectory.appendingPathComponent("logs/validator-\(index).pid"))
     }
 
     /// Crashes validator `index` (SIGKILL): no graceful shutdown, as when its machine fails.

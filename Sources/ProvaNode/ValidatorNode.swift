@@ -75,6 +75,9 @@ public actor ValidatorNode {
     }
     /// The validators whose live key etcd holds (cluster mode).
     var liveValidators: Set<String> = []
+    /// Blobs committed transactions name that this validator still has to copy from a peer (cluster mode).
+    var blobsToReplicate: [String] = []
+    nonisolated let replicationSignal = WakeSignal()
     /// The lease shared transactions are put under, and when it was granted (monotonic).
     var mempoolLease: (id: Int64, grantedAt: Milliseconds)?
 

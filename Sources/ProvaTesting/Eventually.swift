@@ -37,3 +37,19 @@ public struct EventuallyFailure: Error, CustomStringConvertible {
     public let state: String
     public var description: String { "\(what) did not happen\(state.isEmpty ? "" : "; last seen: \(state)")" }
 }
+
+/// For state other processes hold (a cluster's validators, a devnet's children), which cannot announce its changes to
+/// the test: a tick every `interval`, for `eventually` to look again. The condition is still what the test asserts.
+public func processStateTicks(every interval: Duration = .milliseconds(100)) -> AsyncStream<Void> {
+    AsyncStream { continuation in
+        // The stream's one producer, ended with its consumer.
+        let ticker = Task {
+            while !Task.isCancelled {
+                continuation.yield()
+                try? await Task.sleep(for: interval)
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in ticker.cancel() }
+    }
+}

@@ -48,7 +48,7 @@ struct ClusterEndToEndTests {
             }
             group.addTask {
                 // Once the chain is under way, kill whoever is first in line for the next height.
-                try await eventually("blocks under load", over: cluster.heights(of: 0)) {
+                try await eventually("blocks under load", over: processStateTicks()) {
                     acknowledged.withLock { $0.count } >= 60
                 }
                 let status = try await cluster.client(0).status()

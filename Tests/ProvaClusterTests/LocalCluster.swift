@@ -55,29 +55,9 @@ final class LocalCluster: @unchecked Sendable {
     /// The index of the validator whose key is `publicKey`.
     func index(of publicKey: String) -> Int? { genesis.validators.firstIndex { $0.publicKey == publicKey } }
 
-    /// Yields whenever validator `index`'s height changes (read every 100 ms: the validators are other processes, and
-    /// this is what "something changed" means across processes). Ends after `limit`.
-    func heights(of index: Int) -> AsyncStream<UInt64> {
-        let url = validators.url(index)
-        return AsyncStream { continuation in
-            let poller = Task {
-                var last: UInt64?
-                while !Task.isCancelled {
-                    if let height = try? await ProvaClient(node: url, requestTimeout: .seconds(2)).status().height, height != last {
-                        last = height
-                        continuation.yield(height)
-                    }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in poller.cancel() }
-        }
-    }
-
     /// Waits until every validator in `members` reports the same height (at least `height`) and state digest.
     func waitForAgreement(_ members: [Int], atLeast height: UInt64 = 0) async throws {
-        try await eventually("validators \(members) agree", over: heights(of: members[0]), limit: .seconds(90),
+        try await eventually("validators \(members) agree", over: processStateTicks(), limit: .seconds(90),
                              describe: { await self.describe(members) }) {
             let statuses = try await members.asyncMap { try await self.client($0).status() }
             return Set(statuses.map(\.height)).count == 1 && Set(statuses.map(\.stateDigest)).count == 1 && statuses[0].height >= height
@@ -102,31 +82,6 @@ extension Sequence {
         var results: [T] = []
         for element in self { results.append(try await transform(element)) }
         return results
-    }
-}
-
-/// Free loopback ports for a cluster: `base … base+count-1` (validators), `+1000…` and `+2000…` (etcd).
-enum LoopbackPorts {
-    static func freeBase(count: Int) throws -> Int {
-        for _ in 0..<50 {
-            let base = Int.random(in: 20_000...40_000)
-            let ports = (0..<count).flatMap { [base + $0, base + 1000 + $0, base + 2000 + $0] }
-            if ports.allSatisfy(isFree) { return base }
-        }
-        throw ClusterTestFailure("no free range of loopback ports found")
-    }
-
-    static func isFree(_ port: Int) -> Bool {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }
 

@@ -10,6 +10,9 @@ final class DevnetProcess: @unchecked Sendable {
     let process = Process()
     let output = Pipe()
     private(set) var url = ""
+    /// Every validator's URL (`prova devnet` prints them as `validators: URL URL …`).
+    private(set) var validators: [String] = []
+    let dataDirectory: URL
 
     static var repository: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -20,15 +23,18 @@ final class DevnetProcess: @unchecked Sendable {
     }
 
     /// Starts the devnet and returns once it is ready; the waiting happens off the cooperative thread pool.
-    static func start() async throws -> DevnetProcess {
-        try await offloaded { try DevnetProcess() }
+    /// With `validators` > 1, a cluster devnet on free fixed ports (etcd members and one validator process each).
+    static func start(validators: Int = 1) async throws -> DevnetProcess {
+        try await offloaded { try DevnetProcess(validators: validators) }
     }
 
-    private init() throws {
+    private init(validators count: Int) throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("prova-e2e-\(UUID().uuidString)")
+        dataDirectory = home.appendingPathComponent("devnet")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         process.executableURL = try Self.executable
-        process.arguments = ["devnet", "--fresh", "--port", "0", "--data-dir", home.appendingPathComponent("devnet").path, "--log-level", "error"]
+        let port = count == 1 ? 0 : try LoopbackPorts.freeBase(count: count)
+        process.arguments = ["devnet", "--fresh", "--port", "\(port)", "--validators", "\(count)", "--data-dir", dataDirectory.path, "--log-level", "error"]
         process.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path]) { $1 }
         process.standardOutput = output
         process.standardError = output
@@ -41,11 +47,27 @@ final class DevnetProcess: @unchecked Sendable {
         }
         guard let line = buffer.split(separator: "\n").last(where: { $0.hasPrefix("devnet ready at ") }) else { throw Failure(buffer) }
         url = String(line.dropFirst("devnet ready at ".count))
+        validators = buffer.split(separator: "\n").first { $0.hasPrefix("validators: ") }
+            .map { $0.dropFirst("validators: ".count).split(separator: " ").map(String.init) } ?? [url]
+    }
+
+    /// The nodes the CLI and the SDK are given: every validator.
+    var nodes: String { validators.joined(separator: ",") }
+
+    /// Crashes validator `index` of a cluster devnet (SIGKILL), as a failing machine would.
+    func killValidator(_ index: Int) throws {
+        let file = dataDirectory.appendingPathComponent("logs/validator-\(index).pid")
+        guard let text = try? String(contentsOf: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Failure("no process ID of validator \(index) in \(file.path)")
+        }
+        guard kill(pid, SIGKILL) == 0 else { throw Failure("validator \(index) (pid \(pid)) could not be killed") }
     }
 
     func stop() async {
         process.interrupt()
         _ = try? await offloaded { [process] in process.waitUntilExit() }
+        // PROVA_KEEP_DEVNET=1 keeps the directory (every validator's and etcd member's log) for a look after a failure.
+        guard ProcessInfo.processInfo.environment["PROVA_KEEP_DEVNET"] == nil else { return print("devnet kept in \(home.path)") }
         try? FileManager.default.removeItem(at: home)
     }
 
@@ -63,7 +85,7 @@ final class DevnetProcess: @unchecked Sendable {
         let command = Process()
         command.executableURL = try Self.executable
         command.arguments = arguments
-        command.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path, "PROVA_NODE": url]) { $1 }
+        command.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path, "PROVA_NODE": nodes]) { $1 }
         command.currentDirectoryURL = Self.repository
         let out = Pipe()
         let err = Pipe()
@@ -81,7 +103,7 @@ final class DevnetProcess: @unchecked Sendable {
         let command = Process()
         command.executableURL = try Self.executable
         command.arguments = arguments
-        command.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path, "PROVA_NODE": url]) { $1 }
+        command.environment = ProcessInfo.processInfo.environment.merging(["PROVA_HOME": home.path, "PROVA_NODE": nodes]) { $1 }
         command.currentDirectoryURL = Self.repository
         let pipe = Pipe()
         command.standardOutput = pipe
@@ -101,7 +123,7 @@ final class DevnetProcess: @unchecked Sendable {
         }
     }
 
-    func client() throws -> ProvaClient { try ProvaClient(node: url) }
+    func client() throws -> ProvaClient { try ProvaClient(node: nodes) }
 
     /// Deploys an example program from its built manifest and returns the program ID.
     func deploy(example: String, prover: String = "prover", name: String) async throws -> ProgramID {

@@ -17,6 +17,7 @@ extension ValidatorNode {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.followCluster(cluster) }
             group.addTask { await self.keepLive(cluster) }
+            group.addTask { await self.runBlobReplication(cluster) }
             lastBlockAt = clock.monotonicMilliseconds()
             while !isStopRequested && !Task.isCancelled {
                 wakeSignal.clear()
@@ -93,6 +94,7 @@ extension ValidatorNode {
         ledger = draft
         metrics.blocksProposed.increment()
         finish(proposal.outcome, at: now)
+        replicateBlobs(of: proposal.block)
     }
 
     /// Applies the blocks etcd holds beyond this validator's height, in order; blocks etcd no longer keeps come from
@@ -153,6 +155,7 @@ extension ValidatorNode {
         }
         ledger = next
         finish(outcome, at: clock.monotonicMilliseconds())
+        replicateBlobs(of: block)
         return true
     }
 
