@@ -33,9 +33,10 @@ test-unit:
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build --filter "ProvaCoreTests|ProvaLedgerTests"
 
-## Benchmarks print `BENCH <name> <value> <unit>`; GROUP=ledger|node|sandbox|e2e|sim picks one group.
+## Benchmarks print `BENCH <name> <value> <unit>`; GROUP=ledger|node|sandbox|e2e|sim|cluster picks one group.
 bench: setup
 	$(SWIFT) build -c release --product prova-bench
+	$(SWIFT) build -c release --product prova
 	.build/release/prova-bench $(GROUP)
 
 demo: setup

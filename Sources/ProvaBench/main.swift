@@ -1,7 +1,7 @@
 import Foundation
 
-/// `prova-bench [ledger|node|sandbox|e2e|sim]`: no argument runs every group.
-let groups = ["ledger", "node", "sandbox", "e2e", "sim"]
+/// `prova-bench [ledger|node|sandbox|e2e|sim|cluster]`: no argument runs every group.
+let groups = ["ledger", "node", "sandbox", "e2e", "sim", "cluster"]
 let requested = CommandLine.arguments.dropFirst()
 for name in requested where !groups.contains(String(name.split(separator: ".")[0])) {
     FileHandle.standardError.write(Data("unknown benchmark group '\(name)'; groups: \(groups.joined(separator: ", "))\n".utf8))
@@ -18,6 +18,7 @@ for group in selected {
     case "node.flood": lines = try await runFloodBenchmarks()
     case "sim": lines = try runSimBenchmarks()
     case "e2e": lines = try await runEndToEndBenchmarks()
+    case "cluster": lines = try await runClusterBenchmarks()
     default:
         print("# \(group): not built yet")
         continue

@@ -95,9 +95,10 @@ public final class ValidatorProcesses: @unchecked Sendable {
     /// Starts validator `index` (again, after a kill) on its data directory.
     public func start(_ index: Int) throws {
         guard running[index] == nil else { return }
-        let arguments = ["node", "run", "--data-dir", configuration.validatorDirectory(index).path,
-                         "--listen", "\(configuration.host):\(configuration.port + index)", "--etcd", etcd.joined(separator: ","),
-                         "--etcd-retained-blocks", "\(configuration.etcdRetainedBlocks)", "--log-level", "notice"]
+        var arguments = ["node", "run", "--data-dir", configuration.validatorDirectory(index).path,
+                         "--listen", "\(configuration.host):\(configuration.port + index)", "--log-level", "notice"]
+        // No etcd: a solo validator (the baseline of `prova-bench cluster`).
+        if !etcd.isEmpty { arguments += ["--etcd", etcd.joined(separator: ","), "--etcd-retained-blocks", "\(configuration.etcdRetainedBlocks)"] }
         let process = try ManagedProcess(name: "validator \(index)", executable: executable, arguments: arguments,
                                          logFile: configuration.dataDirectory.appendingPathComponent("logs/validator-\(index).log"))
         running[index] = process

@@ -8,7 +8,7 @@ import ProvaDevnet
 struct DevnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devnet",
-        abstract: "Run the embedded default network: one validator and N workers on this machine (needs root for runc).",
+        abstract: "Run the embedded default network: one validator (or a cluster of N with --validators) and N workers on this machine (needs root for runc).",
         discussion: "Running it again resumes the same chain; --fresh starts over. Ctrl-C stops everything cleanly.")
 
     @Option(help: "Number of worker daemons (4 lets every proof be verified by 3 others).") var workers: Int = 4

@@ -19,9 +19,12 @@ struct NodeInit: AsyncParsableCommand {
     @Option(help: "Use this genesis file instead of a new one (validators of one chain share it).") var genesis: String?
     @Option(help: "This validator's API URL, written into a new genesis's validator list.") var url = NodeFiles.defaultValidatorURL
     @Option(help: "With --genesis: the key file of the validator this node is (one the genesis lists); without, a new key.") var key: String?
+    @Option(help: ArgumentHelp("A new chain of several validators: their API URLs, comma-separated; writes DATA_DIR/validator-<i> for each.",
+                               valueName: "urls")) var validators: String?
 
     func run() async throws {
         let directory = URL(fileURLWithPath: dataDir)
+        if let validators { return try initializeCluster(validators, in: directory) }
         var supplied: Genesis?
         if let genesis {
             guard let data = FileManager.default.contents(atPath: genesis) else { throw ValidationError("cannot read the genesis file \(genesis)") }
@@ -49,6 +52,47 @@ struct NodeInit: AsyncParsableCommand {
             print("node key:  \(nodeKey.address)\(written.authority == nodeKey.address ? " (chain authority: this node serves the faucet)" : "")")
             print("genesis:   \(directory.appendingPathComponent("genesis.json").path) (\(written.hash.prefix(16)))")
             print("run it:    prova node run --data-dir \(dataDir)")
+        } catch let error as NodeError {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+extension NodeInit {
+    /// One genesis listing a new key per URL (the first is the chain authority) and a data directory per validator, each
+    /// with its key, the genesis and the capacity-test image; each is copied to its machine and run with `--etcd`.
+    func initializeCluster(_ list: String, in directory: URL) throws {
+        let urls = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (2...Genesis.maxValidators).contains(urls.count), !urls.contains(where: \.isEmpty), Set(urls).count == urls.count else {
+            throw ValidationError("--validators takes 2 to \(Genesis.maxValidators) distinct URLs, comma-separated, e.g. http://a:8545,http://b:8545,http://c:8545")
+        }
+        guard genesis == nil, key == nil else { throw ValidationError("--validators makes a new genesis; it does not take --genesis or --key") }
+        guard !FileManager.default.fileExists(atPath: directory.appendingPathComponent("validator-0").path) else {
+            throw ValidationError("\(directory.path) already holds validators; pick a new directory")
+        }
+        let keys = urls.map { _ in AccountKey() }
+        do {
+            let first = directory.appendingPathComponent("validator-0")
+            let images = first.appendingPathComponent("images")
+            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+            let image = try CapacityTestImage.build(at: images)
+            let chain = Genesis(chainID: chainId, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000),
+                                validators: zip(keys, urls).map { Genesis.Validator(key: $0, url: $1) }, authority: keys[0].address,
+                                accounts: [Genesis.FundedAccount(address: keys[0].address, balance: 1_000_000 * MicroCredit.perCredit)],
+                                capacityTestProgram: CapacityTestProgram.deploy(imageDigest: image.digest))
+            for (index, key) in keys.enumerated() {
+                let validator = directory.appendingPathComponent("validator-\(index)")
+                _ = try NodeFiles.initialize(dataDirectory: validator, chainID: chainId, genesis: chain, timestampMilliseconds: chain.timestampMilliseconds,
+                                             key: key)
+                if index > 0 {
+                    let copies = validator.appendingPathComponent("images")
+                    try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+                    try FileManager.default.copyItem(at: image.archive, to: copies.appendingPathComponent(image.archive.lastPathComponent))
+                }
+                print("validator \(index): \(validator.path)  \(urls[index])  key \(key.address)\(index == 0 ? " (chain authority)" : "")")
+            }
+            print("genesis:   \(chain.hash.prefix(16)) with \(urls.count) validators")
+            print("run each:  prova node run --data-dir DIR --listen HOST:PORT --etcd http://ETCD1:2379,http://ETCD2:2379,http://ETCD3:2379")
         } catch let error as NodeError {
             throw ValidationError(error.message)
         }
