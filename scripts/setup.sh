@@ -2,7 +2,7 @@
 # Installs what Prova needs from Debian when it is missing. Mirrors come from the machine's apt configuration.
 set -euo pipefail
 
-packages=(runc umoci skopeo busybox-static golang-github-containers-common mmdebstrap python3-venv gcc libc6-dev etcd-server)
+packages=(runc umoci skopeo busybox-static golang-github-containers-common mmdebstrap python3-venv gcc libc6-dev etcd-server iproute2)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -28,6 +28,8 @@ public struct DevnetConfiguration: Sendable {
     public var validators: Int = 1
     /// The `prova` executable the validators of a cluster devnet run (this process's own by default).
     public var provaExecutable: URL? = Bundle.main.executableURL
+    /// Per-validator listen addresses that differ from `host`.
+    public var validatorHosts: [Int: String] = [:]
     /// Blocks each cluster validator keeps in etcd (`prova node run --etcd-retained-blocks`).
     public var etcdRetainedBlocks: Int = 1_000
 
@@ -46,7 +48,9 @@ public struct DevnetConfiguration: Sendable {
     }
     /// Each node serves the archives placed here from its blob store (the capacity-test image).
     func imageDirectory(_ index: Int) -> URL { validatorDirectory(index).appendingPathComponent("images") }
-    public func validatorURL(_ index: Int) -> String { "http://\(host):\(port + index)" }
+    public func validatorURL(_ index: Int) -> String { "http://\(validatorHost(index)):\(port + index)" }
+    /// Where validator `index` listens: `host`, unless `validatorHosts` says otherwise (a test puts one in a network namespace).
+    public func validatorHost(_ index: Int) -> String { validatorHosts[index] ?? host }
     func workerDirectory(_ index: Int) -> URL { dataDirectory.appendingPathComponent("workers/\(index)") }
 }
 

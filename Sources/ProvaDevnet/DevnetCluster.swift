@@ -78,6 +78,9 @@ public final class ValidatorProcesses: @unchecked Sendable {
     let executable: URL
     /// Used from one task at a time (the devnet's start and stop, a test's steps).
     private var running: [Int: ManagedProcess] = [:]
+    /// A command validator `index` is started through, e.g. `["/usr/sbin/ip", "netns", "exec", NAME]` (it must exec the
+    /// validator, so that signals reach it).
+    public var launchers: [Int: [String]] = [:]
 
     public init(configuration: DevnetConfiguration, etcd: [String]) throws {
         guard let executable = configuration.provaExecutable else { throw DevnetError("the prova executable to run validators with is unknown") }
@@ -96,10 +99,15 @@ public final class ValidatorProcesses: @unchecked Sendable {
     public func start(_ index: Int) throws {
         guard running[index] == nil else { return }
         var arguments = ["node", "run", "--data-dir", configuration.validatorDirectory(index).path,
-                         "--listen", "\(configuration.host):\(configuration.port + index)", "--log-level", "notice"]
+                         "--listen", "\(configuration.validatorHost(index)):\(configuration.port + index)", "--log-level", "notice"]
         // No etcd: a solo validator (the baseline of `prova-bench cluster`).
         if !etcd.isEmpty { arguments += ["--etcd", etcd.joined(separator: ","), "--etcd-retained-blocks", "\(configuration.etcdRetainedBlocks)"] }
-        let process = try ManagedProcess(name: "validator \(index)", executable: executable, arguments: arguments,
+        var program = executable
+        if let launcher = launchers[index], let first = launcher.first {
+            arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
+            program = URL(fileURLWithPath: first)
+        }
+        let process = try ManagedProcess(name: "validator \(index)", executable: program, arguments: arguments,
                                          logFile: configuration.dataDirectory.appendingPathComponent("logs/validator-\(index).log"))
         running[index] = process
         // Where an operator (or a test) finds the process to signal.

@@ -78,6 +78,8 @@ public actor ValidatorNode {
     /// Blobs committed transactions name that this validator still has to copy from a peer (cluster mode).
     var blobsToReplicate: [String] = []
     nonisolated let replicationSignal = WakeSignal()
+    /// Tells the etcd watch to start over (its connection may have died silently).
+    nonisolated let watchRestartSignal = WakeSignal()
     /// The lease shared transactions are put under, and when it was granted (monotonic).
     var mempoolLease: (id: Int64, grantedAt: Milliseconds)?
 

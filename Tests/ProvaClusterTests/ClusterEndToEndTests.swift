@@ -155,6 +155,65 @@ struct ClusterEndToEndTests {
     }
 }
 
+
+extension ClusterEndToEndTests {
+    @Test("Cut one validator off the network (a network namespace and a veth pair): it stops proposing, the others go on, and it catches up once reconnected",
+          .enabled(if: NetworkNamespace.isAvailable, "needs root and ip(8)"))
+    func partition() async throws {
+        let namespace = try NetworkNamespace.create()
+        let cluster: LocalCluster
+        do { cluster = try await LocalCluster.start(validators: 3, senders: 1, isolated: namespace) } catch {
+            namespace.remove()
+            throw error
+        }
+        do { try await partition(cluster, namespace) } catch {
+            await cluster.stop()
+            namespace.remove()
+            throw error
+        }
+        await cluster.stop()
+        namespace.remove()
+    }
+
+    private func partition(_ cluster: LocalCluster, _ namespace: NetworkNamespace) async throws {
+        let isolated = 2
+        let chain = cluster.genesis.identity
+        let sender = cluster.senders[0]
+        let sink = AccountKey().address
+        func transfer(_ nonce: UInt64) async throws -> TransactionStatus {
+            let transaction = try UnsignedTransaction(chain: chain, sender: sender.publicKeyHex, nonce: nonce,
+                                                      body: .transfer(Transfer(to: sink, amount: 1))).signed(by: sender)
+            let status = try await cluster.client(0).submit(transaction, waitForCommit: true, timeout: .seconds(20))
+            guard status.status == .committed else { throw ClusterTestFailure("transfer \(nonce) is \(status.status)") }
+            return status
+        }
+        let before = try await transfer(0)
+        try await cluster.waitForAgreement([0, 1, 2], atLeast: before.height ?? 0)
+
+        try namespace.cut()
+        let cutAt = try await cluster.client(0).status().height
+        // Enough heights that the isolated validator's turn comes first in some of them.
+        var last = before
+        for nonce in UInt64(1)...12 { last = try await transfer(nonce) }
+        let during = try #require(last.height)
+        #expect(during > cutAt)
+
+        try namespace.reconnect()
+        try await cluster.waitForAgreement([0, 1, 2], atLeast: during)
+        // While cut off it proposed nothing: every block after the cut (but the one it may have had in flight) is another's.
+        var isolatedFirst = 0
+        for height in (cutAt + 2)...during {
+            let block = try await cluster.client(0).block(height: height).block
+            let parent = try await cluster.client(0).block(height: height - 1).block
+            #expect(cluster.index(of: block.header.proposer) != isolated, "the cut-off validator proposed block \(height)")
+            let order = ProposerOrder.order(of: cluster.genesis.validators.map(\.publicKey), parentBeacon: parent.header.beacon, height: height)
+            if cluster.index(of: order[0]) == isolated { isolatedFirst += 1 }
+        }
+        print("partition: \(during - cutAt - 1) heights while cut off, \(isolatedFirst) of them first in line for the cut-off validator")
+        #expect(try await cluster.client(isolated).transaction(hash: last.hash).height == during)
+    }
+}
+
 /// A value shared by the tasks of a test.
 final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>

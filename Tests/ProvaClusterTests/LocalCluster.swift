@@ -16,19 +16,25 @@ final class LocalCluster: @unchecked Sendable {
     let genesis: Genesis
     let senders: [AccountKey]
 
-    static func start(validators count: Int = 3, senders: Int = 8, parameters: ChainParameters = .genesisDefaults) async throws -> LocalCluster {
+    /// - Parameter isolated: runs the last validator inside this network namespace, and the etcd members on its host-side
+    ///   address (reachable from both sides).
+    static func start(validators count: Int = 3, senders: Int = 8, parameters: ChainParameters = .genesisDefaults,
+                      isolated namespace: NetworkNamespace? = nil) async throws -> LocalCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-cluster-\(UUID().uuidString)")
         let port = try LoopbackPorts.freeBase(count: count)
         var configuration = DevnetConfiguration(dataDirectory: directory, workers: 0, port: port)
         configuration.validators = count
         configuration.provaExecutable = try provaExecutable()
+        if let namespace { configuration.validatorHosts[count - 1] = namespace.insideAddress }
         let keys = (0..<senders).map { _ in AccountKey() }
         let genesis = try Devnet.initializeCluster(
             configuration, accounts: keys.map { Genesis.FundedAccount(address: $0.address, balance: 1_000 * MicroCredit.perCredit) }, workers: [],
             parameters: parameters, program: CapacityTestProgram.deploy, image: nil, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-        let etcd = EtcdCluster(directory: directory.appendingPathComponent("etcd"), clientPort: port + 1000, peerPort: port + 2000, members: count)
+        let etcd = EtcdCluster(directory: directory.appendingPathComponent("etcd"), host: namespace?.hostAddress ?? "127.0.0.1",
+                               clientPort: port + 1000, peerPort: port + 2000, members: count)
         try await etcd.start()
         let validators = try ValidatorProcesses(configuration: configuration, etcd: etcd.clientURLs)
+        if let namespace { validators.launchers[count - 1] = namespace.launcher }
         try await validators.startAll()
         return LocalCluster(directory: directory, configuration: configuration, etcd: etcd, validators: validators, genesis: genesis, senders: keys)
     }

@@ -176,6 +176,7 @@ extension ValidatorNode {
         guard clusterFailure != nil else { return }
         logger.notice("the cluster's etcd answers again")
         clusterFailure = nil
+        watchRestartSignal.signal()
     }
 
     // MARK: Transactions

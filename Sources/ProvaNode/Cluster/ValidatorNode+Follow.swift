@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import ProvaCore
 
@@ -17,23 +18,21 @@ extension ValidatorNode {
                 for shared in pool.values { await receiveShared(shared.value) }
                 wakeSignal.signal()
                 let from = min(live.revision, pool.revision) + 1
-                for try await event in etcd.watch(cluster.prefix, end: EtcdClient.prefixEnd(cluster.prefix), fromRevision: from) {
-                    switch event {
-                    case .started:
-                        continue
-                    case .put(let change, _):
-                        if change.key.starts(with: cluster.mempoolPrefix) {
-                            await receiveShared(change.value)
-                        } else if change.key.starts(with: cluster.livePrefix) {
-                            liveValidators.insert(Self.suffix(change.key, after: cluster.livePrefix))
-                        } else if change.key.starts(with: cluster.blocksPrefix) {
-                            wakeSignal.signal()
-                        }
-                    case .deleted(let change, _):
-                        if change.key.starts(with: cluster.livePrefix) {
-                            liveValidators.remove(Self.suffix(change.key, after: cluster.livePrefix))
-                        }
+                let events = etcd.watch(cluster.prefix, end: EtcdClient.prefixEnd(cluster.prefix), fromRevision: from)
+                let restart = watchRestartSignal
+                restart.clear()
+                // A watch over a connection that died silently (a network partition) would wait for ever: the block loop
+                // asks for a new one when etcd answers it again after a failure.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await event in events { await self.handle(event, cluster) }
                     }
+                    group.addTask {
+                        await restart.wait()
+                        throw NodeError(.serviceUnavailable, .etcdUnavailable, "etcd answers again after a failure; the watch starts over")
+                    }
+                    try await group.next()
+                    group.cancelAll()
                 }
             } catch is CancellationError {
                 return
@@ -67,6 +66,25 @@ extension ValidatorNode {
     }
 
     private func setLive(_ keys: [String]) { liveValidators = Set(keys) }
+
+    private func handle(_ event: EtcdWatchEvent, _ cluster: ClusterLink) async {
+        switch event {
+        case .started:
+            return
+        case .put(let change, _):
+            if change.key.starts(with: cluster.mempoolPrefix) {
+                await receiveShared(change.value)
+            } else if change.key.starts(with: cluster.livePrefix) {
+                liveValidators.insert(Self.suffix(change.key, after: cluster.livePrefix))
+            } else if change.key.starts(with: cluster.blocksPrefix) {
+                wakeSignal.signal()
+            }
+        case .deleted(let change, _):
+            if change.key.starts(with: cluster.livePrefix) {
+                liveValidators.remove(Self.suffix(change.key, after: cluster.livePrefix))
+            }
+        }
+    }
 
     private static func suffix(_ key: [UInt8], after prefix: [UInt8]) -> String {
         String(decoding: key.dropFirst(prefix.count), as: UTF8.self)
