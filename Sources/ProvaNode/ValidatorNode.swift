@@ -78,6 +78,9 @@ public actor ValidatorNode {
     /// Blobs committed transactions name that this validator still has to copy from a peer (cluster mode).
     var blobsToReplicate: [String] = []
     nonisolated let replicationSignal = WakeSignal()
+    /// Shared transactions whose nonce skips ahead of this validator's view, by sender and nonce (`receiveShared`).
+    var heldShared: [Address: [UInt64: VerifiedTransaction]] = [:]
+    var heldSharedCount = 0
     /// Tells the etcd watch to start over (its connection may have died silently).
     nonisolated let watchRestartSignal = WakeSignal()
     /// The lease shared transactions are put under, and when it was granted (monotonic).

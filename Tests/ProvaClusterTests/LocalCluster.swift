@@ -47,6 +47,11 @@ final class LocalCluster: @unchecked Sendable {
 
     var urls: [String] { (0..<validators.count).map(validators.url) }
     func client(_ index: Int) throws -> ProvaClient { try ProvaClient(node: validators.url(index), requestTimeout: .seconds(10)) }
+    /// A client of every validator, `index` first, failing over to the next (`--node a,b,c`).
+    func failoverClient(startingAt index: Int) throws -> ProvaClient {
+        try ProvaClient(node: (0..<validators.count).map { validators.url((index + $0) % validators.count) }.joined(separator: ","),
+                        requestTimeout: .seconds(15))
+    }
 
     func stop() async {
         await validators.stopAll()

@@ -95,6 +95,7 @@ extension ValidatorNode {
         metrics.blocksProposed.increment()
         finish(proposal.outcome, at: now)
         replicateBlobs(of: proposal.block)
+        admitWaitingShared(after: proposal.block)
     }
 
     /// Applies the blocks etcd holds beyond this validator's height, in order; blocks etcd no longer keeps come from
@@ -156,6 +157,7 @@ extension ValidatorNode {
         ledger = next
         finish(outcome, at: clock.monotonicMilliseconds())
         replicateBlobs(of: block)
+        admitWaitingShared(after: block)
         return true
     }
 
@@ -199,11 +201,55 @@ extension ValidatorNode {
         return id
     }
 
-    /// A transaction another validator shared: checked on entry like any other, and simply dropped when it does not pass
-    /// (already committed, already waiting, or no longer valid).
+    /// A transaction another validator shared: checked on entry like any other, and dropped when it does not pass
+    /// (already committed, already waiting, or no longer valid). Shared transactions arrive in etcd's order, not in their
+    /// nonces' order — a sender's next transaction may reach this validator before the one it follows, which another
+    /// validator took a moment earlier — so one whose nonce skips ahead waits here until the gap closes.
     nonisolated func receiveShared(_ bytes: [UInt8]) async {
         guard let transaction = try? JSONDecoder().decode(SignedTransaction.self, from: Data(bytes)),
               let verified = try? transaction.verified(chain: chain) else { return }
-        _ = try? await admit(verified)
+        await admitShared(verified)
+    }
+
+    private func admitShared(_ verified: VerifiedTransaction) {
+        do {
+            _ = try admit(verified)
+            admitWaitingShared(of: verified.senderAddress)
+        } catch let error as NodeError where error.code == .nonceSkipped {
+            holdShared(verified)
+        } catch {
+            return
+        }
+    }
+
+    /// Keeps a shared transaction whose nonce skips ahead, bounded per sender and in all.
+    private func holdShared(_ verified: VerifiedTransaction) {
+        let sender = verified.senderAddress
+        var held = heldShared[sender] ?? [:]
+        guard held.count < configuration.senderQuota, heldSharedCount < configuration.mempoolCapacity / 4 else { return }
+        if held.updateValue(verified, forKey: verified.transaction.nonce) == nil { heldSharedCount += 1 }
+        heldShared[sender] = held
+    }
+
+    /// Admits the held transactions of `sender` that follow now, in nonce order; forgets those already used.
+    func admitWaitingShared(of sender: Address) {
+        guard var held = heldShared[sender] else { return }
+        while let next = held.keys.min() {
+            let expected = nextNonce(of: sender)
+            guard next <= expected, let transaction = held.removeValue(forKey: next) else { break }
+            heldSharedCount -= 1
+            if next == expected { _ = try? admit(transaction) }
+        }
+        heldShared[sender] = held.isEmpty ? nil : held
+    }
+
+    /// After a block: the senders it moved on may have held transactions that follow now.
+    func admitWaitingShared(after block: Block) {
+        guard !heldShared.isEmpty else { return }
+        var senders = Set<Address>()
+        for transaction in block.transactions {
+            if let sender = Addresses.from(publicKeyHex: transaction.sender), heldShared[sender] != nil { senders.insert(sender) }
+        }
+        for sender in senders { admitWaitingShared(of: sender) }
     }
 }
