@@ -1,4 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
+import ProvaNode
 import ProvaClient
 import ProvaCore
 import ProvaDevnet
@@ -245,4 +249,52 @@ final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
     init(_ value: Value) { mutex = Mutex(value) }
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+}
+
+extension ClusterEndToEndTests {
+    @Test("A validator with etcd access writes a forged block out of turn: every validator refuses it, stops applying and says so on /healthz, /metrics and to senders — none follows it")
+    func forgedBlock() async throws {
+        let cluster = try await LocalCluster.start(validators: 3, senders: 1)
+        do { try await forgedBlock(cluster) } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func forgedBlock(_ cluster: LocalCluster) async throws {
+        // Validator 0's own key, its own etcd access: what a malicious operator of one validator holds.
+        let key = try NodeFiles.readKey(from: cluster.configuration.validatorDirectory(0).appendingPathComponent("node.key"))
+        let link = ClusterLink(etcd: try EtcdClient(endpoints: cluster.etcd.clientURLs), genesis: cluster.genesis, me: key.publicKeyHex,
+                               retainedBlocks: 1_000)
+        var forged: Block?
+        for _ in 0..<20 where forged == nil {
+            let status = try await cluster.client(1).status()
+            let header = BlockHeader(height: status.height + 1, previousHash: status.lastBlockHash, timestampMilliseconds: status.lastTimestampMilliseconds + 1,
+                                     proposer: key.publicKeyHex, beacon: SHA256Hex.of("chosen") + SHA256Hex.of("beacon"), beaconProof: "",
+                                     transactionsRoot: MerkleTree.root(of: []), stateDigest: status.stateDigest)
+            let block = Block(header: header, transactions: []).signed(by: key)
+            // Honest validators may take the height first; then try the next.
+            if try await link.publish(block) { forged = block }
+        }
+        let height = try #require(forged?.header.height)
+        let http = HTTPClient.shared
+        for member in 0..<3 {
+            try await eventually("validator \(member) refuses block \(height)", over: processStateTicks()) {
+                let response = try await http.execute(HTTPClientRequest(url: cluster.validators.url(member) + "/healthz"), deadline: .now() + .seconds(5))
+                return response.status == .serviceUnavailable
+            }
+            let health = try await http.execute(HTTPClientRequest(url: cluster.validators.url(member) + "/healthz"), deadline: .now() + .seconds(5))
+            let text = String(buffer: try await health.body.collect(upTo: 1 << 16))
+            #expect(text.contains("diverged") && text.contains("block \(height)"), "\(text)")
+            let metrics = try await http.execute(HTTPClientRequest(url: cluster.validators.url(member) + "/metrics"), deadline: .now() + .seconds(5))
+            #expect(String(buffer: try await metrics.body.collect(upTo: 1 << 20)).contains("prova_diverged 1"))
+            // Nothing after the forged block is applied, and a sender hears why.
+            #expect(try await cluster.client(member).status().height == height - 1)
+            let sender = cluster.senders[0]
+            let transfer = try UnsignedTransaction(chain: cluster.genesis.identity, sender: sender.publicKeyHex, nonce: 0,
+                                                   body: .transfer(Transfer(to: AccountKey().address, amount: 1))).signed(by: sender)
+            await #expect(throws: ClientError.self) { try await cluster.client(member).submit(transfer) }
+        }
+    }
 }

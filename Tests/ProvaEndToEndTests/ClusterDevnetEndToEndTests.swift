@@ -26,8 +26,11 @@ struct ClusterDevnetEndToEndTests {
 
     private func scenario(_ devnet: DevnetProcess) async throws {
         #expect(devnet.validators.count == 3)
-        let status = try await devnet.client().status()
-        #expect(status.validators.map(\.url) == devnet.validators && status.validators.allSatisfy(\.live))
+        #expect(try await devnet.client().status().validators.map(\.url) == devnet.validators)
+        // Each validator's live key reaches the others through etcd's watch.
+        try await eventually("every validator is live", over: processStateTicks()) {
+            try await devnet.client().status().validators.allSatisfy(\.live)
+        }
         let program = try await devnet.deploy(example: "ezkl", name: "ezkl-mlp")
         // Blobs are copied to every validator once the block naming them is committed (docs/CONSENSUS.md "Blobs"): wait
         // for the program's images to be everywhere before a validator is lost.

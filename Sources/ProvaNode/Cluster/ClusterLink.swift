@@ -51,7 +51,7 @@ public struct ClusterLink: Sendable {
 
     /// Writes `block` as the block of its height, if no block of that height exists and the last one is its parent.
     /// False: another validator's block took the height first.
-    func publish(_ block: Block) async throws -> Bool {
+    public func publish(_ block: Block) async throws -> Bool {
         let height = block.header.height
         let parent: EtcdCompare = height == 1 ? .absent(tipKey) : .equals(tipKey, value: Array(String(height - 1).utf8))
         var operations: [EtcdOperation] = [.put(blockKey(height), try Self.encode(block)), .put(tipKey, Array(String(height).utf8))]
