@@ -18,13 +18,15 @@ final class LocalCluster: @unchecked Sendable {
 
     /// - Parameter isolated: runs the last validator inside this network namespace, and the etcd members on its host-side
     ///   address (reachable from both sides).
+    /// - Parameter retainedBlocks: heights etcd keeps; a validator down for longer catches up from its peers.
     static func start(validators count: Int = 3, senders: Int = 8, parameters: ChainParameters = .genesisDefaults,
-                      isolated namespace: NetworkNamespace? = nil) async throws -> LocalCluster {
+                      retainedBlocks: Int = 1_000, isolated namespace: NetworkNamespace? = nil) async throws -> LocalCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prova-cluster-\(UUID().uuidString)")
         let port = try LoopbackPorts.freeBase(count: count)
         var configuration = DevnetConfiguration(dataDirectory: directory, workers: 0, port: port)
         configuration.validators = count
         configuration.provaExecutable = try provaExecutable()
+        configuration.etcdRetainedBlocks = retainedBlocks
         if let namespace { configuration.validatorHosts[count - 1] = namespace.insideAddress }
         let keys = (0..<senders).map { _ in AccountKey() }
         let genesis = try Devnet.initializeCluster(
